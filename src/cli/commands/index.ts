@@ -1,0 +1,15 @@
+/**
+ * Every CLI subcommand. Add one import and one array entry per command file; keep this the only
+ * place that lists them.
+ */
+import type { Command } from 'commander';
+
+/** One subcommand module. */
+export interface CliCommand {
+  /** Adds the subcommand (and its options/action) to the program. */
+  register(program: Command): void;
+  /** Optional: a form dispatched before commander (seed mode's `gossip-peer PORT [SEED]`). */
+  seedMode?: { matches(argv: readonly string[]): boolean; run(argv: readonly string[]): Promise<number> };
+}
+
+export const commands: CliCommand[] = [];
