@@ -1,0 +1,293 @@
+/**
+ * Configuration of the SWIM core: memberlist 0.2.2's tunables with units in their names.
+ *
+ * `resolveConfig(partial, profile)` starts from one of memberlist's three profiles
+ * (config.go: DefaultLANConfig / DefaultWANConfig / DefaultLocalConfig), applies the caller's
+ * overrides, validates everything and returns a frozen, complete {@link SwimConfig}. Every problem
+ * is reported at once in a single {@link ConfigError}.
+ */
+import { ConfigError } from '../wire/errors.js';
+
+/** memberlist's three default profiles (config.go). */
+export type Profile = 'lan' | 'wan' | 'local';
+
+/**
+ * The AES-GCM keyring as the core needs it. wire's `Keyring` class satisfies this shape; the core
+ * only hands it to wire's seal/open functions, so any object wire accepts works.
+ */
+export interface KeyringLike {
+  /** The key that encrypts (memberlist: the first key of the ring). */
+  primary(): Uint8Array;
+  /** Every installed key, primary first (all are tried on decrypt). */
+  keys(): Uint8Array[];
+}
+
+/** The complete, frozen configuration of one SWIM core. */
+export interface SwimConfig {
+  /**
+   * Time between failure-detection rounds. Default 1000 (lan, local), 5000 (wan). One random
+   * member is probed per round; it also scales the suspicion timeout.
+   */
+  readonly probeIntervalMs: number;
+  /**
+   * How long to wait for a direct ack before asking other members to probe indirectly (also the
+   * intermediary's nack timer). Default 500 (lan), 3000 (wan), 200 (local): a LAN round trip with
+   * room to spare. Must be below `probeIntervalMs`.
+   */
+  readonly probeTimeoutMs: number;
+  /** Members asked to probe indirectly after a missed direct ack. Default 3 (lan, wan), 1 (local). */
+  readonly indirectChecks: number;
+  /**
+   * Each broadcast is handed out `retransmitMult × ceil(log10(n + 1))` times. Default 4 (lan, wan),
+   * 2 (local): enough copies that an epidemic reaches everyone with high probability.
+   */
+  readonly retransmitMult: number;
+  /**
+   * Suspicion minimum = `suspicionMult × max(1, log10(n)) × probeIntervalMs`. Default 4 (lan),
+   * 6 (wan), 3 (local): gives a suspect time to hear the rumour and refute it.
+   */
+  readonly suspicionMult: number;
+  /**
+   * Suspicion maximum = `suspicionMaxTimeoutMult ×` the minimum; the timeout starts there and
+   * shrinks towards the minimum as independent confirmations arrive (Lifeguard). Default 6.
+   */
+  readonly suspicionMaxTimeoutMult: number;
+  /**
+   * Period of the full state exchange with one random member (anti-entropy); scaled up above 32
+   * members. Default 30000 (lan), 60000 (wan), 15000 (local). 0 disables periodic push-pull.
+   */
+  readonly pushPullIntervalMs: number;
+  /**
+   * Period of the gossip round that sends queued broadcasts to `gossipNodes` random members.
+   * Default 200 (lan), 500 (wan), 100 (local). 0 disables gossip rounds (piggy-backing remains).
+   */
+  readonly gossipIntervalMs: number;
+  /** Members gossiped to per gossip round. Default 3 (lan, local), 4 (wan). */
+  readonly gossipNodes: number;
+  /**
+   * How long a dead member still receives gossip (so it can learn it is dead and refute), and how
+   * long it is remembered before being forgotten at a probe-list wrap-around. Default 30000 (lan),
+   * 60000 (wan), 15000 (local).
+   */
+  readonly gossipToTheDeadMs: number;
+  /** Deadline of every TCP exchange (push-pull, join). Default 10000 (lan), 30000 (wan), 1000 (local). */
+  readonly tcpTimeoutMs: number;
+  /**
+   * Lifeguard local-health ceiling: the awareness score ranges 0…max−1 and a failed probe waits up
+   * to `probeIntervalMs × (score + 1)`. Default 8.
+   */
+  readonly awarenessMaxMultiplier: number;
+  /** Packing budget of one UDP packet, in bytes. Default 1400 (memberlist UDPBufferSize): below common MTUs. */
+  readonly udpBufferBytes: number;
+  /**
+   * Disable the TCP fallback ping sent alongside indirect probes to members with PMax ≥ 3.
+   * Default false: it masks UDP-only loss, exactly as memberlist does.
+   */
+  readonly disableTcpPings: boolean;
+  /**
+   * Compress UDP packets with LZW when that makes them smaller, and TCP streams always.
+   * Default true (serf's agent default; receivers always accept both).
+   */
+  readonly compression: boolean;
+  /**
+   * Add the CRC-32 wrapper to packets sent to known members whose PMax ≥ 5 (gossip and the
+   * ping+suspect compound), as memberlist 0.2.2 does. Default true.
+   */
+  readonly crc: boolean;
+  /** Lowest memberlist protocol version we understand (Vsn[0]). Default 1, like memberlist. */
+  readonly protocolMin: number;
+  /** Highest memberlist protocol version we understand (Vsn[1]). Default 5: CRC, nacks, TCP pings. */
+  readonly protocolMax: number;
+  /** memberlist protocol version we speak (Vsn[2]). Default 2: serf 0.9.4 runs memberlist at 2. */
+  readonly protocolVersion: number;
+  /** Lowest delegate (Serf) protocol version understood (Vsn[3]). Default 2, as serf 0.9.4. */
+  readonly delegateMin: number;
+  /** Highest delegate (Serf) protocol version understood (Vsn[4]). Default 5, as serf 0.9.4. */
+  readonly delegateMax: number;
+  /** Delegate (Serf) protocol version spoken (Vsn[5]). Default 5, as the serf 0.9.4 agent. */
+  readonly delegateVersion: number;
+  /**
+   * A dead member may come back at another address once it has been dead this long. Default 0
+   * (never: memberlist's DeadNodeReclaimTime), so a failed node restarting elsewhere is refused
+   * until forgotten; a node that *left* may always come back elsewhere.
+   */
+  readonly deadNodeReclaimMs: number;
+  /**
+   * Also forget members in state `left` at a probe-list wrap-around (like dead ones, after
+   * `gossipToTheDeadMs`). Default false: memberlist 0.2.2 (util.go moveDeadNodes) only forgets
+   * dead members and keeps left ones (later memberlist versions purge both).
+   */
+  readonly forgetLeftMembers: boolean;
+  /**
+   * AES-GCM keyring (wire's `Keyring`) encrypting every packet and stream, or null for plaintext.
+   * Default null. With a keyring every plaintext input is dropped (no mixed mode, like memberlist).
+   */
+  readonly keyring: KeyringLike | null;
+}
+
+/** memberlist's MetaMaxSize: node meta is at most this many bytes. */
+export const META_MAX_BYTES = 512;
+
+const LAN: SwimConfig = {
+  probeIntervalMs: 1000,
+  probeTimeoutMs: 500,
+  indirectChecks: 3,
+  retransmitMult: 4,
+  suspicionMult: 4,
+  suspicionMaxTimeoutMult: 6,
+  pushPullIntervalMs: 30_000,
+  gossipIntervalMs: 200,
+  gossipNodes: 3,
+  gossipToTheDeadMs: 30_000,
+  tcpTimeoutMs: 10_000,
+  awarenessMaxMultiplier: 8,
+  udpBufferBytes: 1400,
+  disableTcpPings: false,
+  compression: true,
+  crc: true,
+  protocolMin: 1,
+  protocolMax: 5,
+  protocolVersion: 2,
+  delegateMin: 2,
+  delegateMax: 5,
+  delegateVersion: 5,
+  deadNodeReclaimMs: 0,
+  forgetLeftMembers: false,
+  keyring: null,
+};
+
+/** The three profiles, with memberlist's numbers (config.go). */
+export const PROFILES: Readonly<Record<Profile, SwimConfig>> = Object.freeze({
+  lan: Object.freeze({ ...LAN }),
+  wan: Object.freeze({
+    ...LAN,
+    tcpTimeoutMs: 30_000,
+    suspicionMult: 6,
+    pushPullIntervalMs: 60_000,
+    probeTimeoutMs: 3000,
+    probeIntervalMs: 5000,
+    gossipNodes: 4,
+    gossipIntervalMs: 500,
+    gossipToTheDeadMs: 60_000,
+  }),
+  local: Object.freeze({
+    ...LAN,
+    tcpTimeoutMs: 1000,
+    indirectChecks: 1,
+    retransmitMult: 2,
+    suspicionMult: 3,
+    pushPullIntervalMs: 15_000,
+    probeTimeoutMs: 200,
+    probeIntervalMs: 1000,
+    gossipIntervalMs: 100,
+    gossipToTheDeadMs: 15_000,
+  }),
+});
+
+type IntRule = readonly [key: keyof SwimConfig, min: number, max: number];
+
+/** Integer fields and their inclusive bounds. */
+const INT_RULES: readonly IntRule[] = [
+  ['probeIntervalMs', 1, 2 ** 31],
+  ['probeTimeoutMs', 1, 2 ** 31],
+  ['indirectChecks', 0, 64],
+  ['retransmitMult', 1, 1000],
+  ['suspicionMult', 1, 1000],
+  ['suspicionMaxTimeoutMult', 1, 1000],
+  ['pushPullIntervalMs', 0, 2 ** 31],
+  ['gossipIntervalMs', 0, 2 ** 31],
+  ['gossipNodes', 0, 1000],
+  ['gossipToTheDeadMs', 0, 2 ** 31],
+  ['tcpTimeoutMs', 1, 2 ** 31],
+  ['awarenessMaxMultiplier', 1, 1000],
+  // Below ~200 bytes not even one alive message fits; above 65,507 a datagram cannot carry it.
+  ['udpBufferBytes', 200, 65_507],
+  ['protocolMin', 1, 255],
+  ['protocolMax', 1, 255],
+  ['protocolVersion', 2, 5],
+  ['delegateMin', 0, 255],
+  ['delegateMax', 0, 255],
+  ['delegateVersion', 0, 255],
+  ['deadNodeReclaimMs', 0, 2 ** 31],
+];
+
+const BOOL_KEYS: readonly (keyof SwimConfig)[] = [
+  'disableTcpPings',
+  'compression',
+  'crc',
+  'forgetLeftMembers',
+];
+
+/**
+ * Build a complete, frozen configuration: `profile`'s defaults (memberlist's numbers) overridden
+ * by `partial`. Throws one {@link ConfigError} listing every problem (unknown keys, wrong types,
+ * out-of-range values, inconsistent combinations). `partial` is not modified.
+ */
+export function resolveConfig(partial: Partial<SwimConfig> = {}, profile: Profile = 'lan'): SwimConfig {
+  const problems: string[] = [];
+  const base = Object.prototype.hasOwnProperty.call(PROFILES, profile) ? PROFILES[profile] : undefined;
+  if (base === undefined) problems.push(`profile: must be one of lan, wan, local (got ${String(profile)})`);
+  const out: Record<string, unknown> = { ...(base ?? LAN) };
+  if (partial === null || typeof partial !== 'object') {
+    throw new ConfigError([`config: must be an object (got ${partial === null ? 'null' : typeof partial})`]);
+  }
+  for (const [key, value] of Object.entries(partial)) {
+    if (!Object.prototype.hasOwnProperty.call(LAN, key)) {
+      problems.push(`${key}: unknown option`);
+      continue;
+    }
+    if (value !== undefined) out[key] = value;
+  }
+  for (const [key, min, max] of INT_RULES) {
+    const v = out[key];
+    if (typeof v !== 'number' || !Number.isInteger(v))
+      problems.push(`${key}: must be an integer (got ${show(v)})`);
+    else if (v < min || v > max) problems.push(`${key}: must be between ${min} and ${max} (got ${v})`);
+  }
+  for (const key of BOOL_KEYS) {
+    if (typeof out[key] !== 'boolean') problems.push(`${key}: must be a boolean (got ${show(out[key])})`);
+  }
+  const kr = out.keyring;
+  if (kr !== null && !isKeyring(kr)) problems.push('keyring: must be a wire Keyring or null');
+  if (problems.length === 0) {
+    const c = out as unknown as SwimConfig;
+    if (c.probeTimeoutMs >= c.probeIntervalMs) {
+      problems.push(
+        `probeTimeoutMs: must be below probeIntervalMs (${c.probeTimeoutMs} >= ${c.probeIntervalMs})`,
+      );
+    }
+    if (!(c.protocolMin <= c.protocolVersion && c.protocolVersion <= c.protocolMax)) {
+      problems.push(
+        `protocolVersion: must satisfy protocolMin <= protocolVersion <= protocolMax (${c.protocolMin}, ${c.protocolVersion}, ${c.protocolMax})`,
+      );
+    }
+    if (!(c.delegateMin <= c.delegateVersion && c.delegateVersion <= c.delegateMax)) {
+      problems.push(
+        `delegateVersion: must satisfy delegateMin <= delegateVersion <= delegateMax (${c.delegateMin}, ${c.delegateVersion}, ${c.delegateMax})`,
+      );
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as unknown as SwimConfig;
+}
+
+/** The 6-byte Vsn this configuration advertises: `[PMin, PMax, PCur, DMin, DMax, DCur]`. */
+export function vsnOf(c: SwimConfig): [number, number, number, number, number, number] {
+  return [c.protocolMin, c.protocolMax, c.protocolVersion, c.delegateMin, c.delegateMax, c.delegateVersion];
+}
+
+function isKeyring(v: unknown): v is KeyringLike {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as KeyringLike).primary === 'function' &&
+    typeof (v as KeyringLike).keys === 'function'
+  );
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}

@@ -1,0 +1,222 @@
+/**
+ * The member table of one SWIM core: struct-of-arrays indexed by interned name id.
+ *
+ * Why this shape: a simulator runs 10,000 nodes that each know 10,000 members in one process
+ * (10^8 records). A JS object per record costs hundreds of bytes; here a record is
+ * 4 (incarnation) + 1 (state) + 8 (state change ms) + 4 (address id) + 4 (meta id) + 6 (Vsn)
+ * + 4 (probe-list slot) = 31 bytes, in typed arrays outside the JS heap. Names, addresses and
+ * meta blobs live once in the shared {@link Interner}.
+ *
+ * The probe list `order` is memberlist's `m.nodes` slice (state.go): every known member including
+ * self and not-yet-forgotten dead/left ones, in shuffled order; new members are inserted at a
+ * random position (aliveNode) and the list is compacted and reshuffled at wrap-around (resetNodes).
+ */
+import type { Interner } from './interner.js';
+
+/** Member state codes stored in the table; push-pull `State` is `code − 1`. */
+export const ABSENT = 0;
+export const ALIVE = 1;
+export const SUSPECT = 2;
+export const DEAD = 3;
+export const LEFT = 4;
+
+/** A state code as stored (0 = not known). */
+export type StateCode = typeof ABSENT | typeof ALIVE | typeof SUSPECT | typeof DEAD | typeof LEFT;
+
+/** Six Vsn bytes: PMin, PMax, PCur, DMin, DMax, DCur. */
+export type Vsn6 = readonly [number, number, number, number, number, number];
+
+/** Struct-of-arrays member table. See the module comment. */
+export class MemberTable {
+  private readonly interner: Interner;
+  /** Allocated slots (≥ every id present). */
+  private cap = 0;
+  /** State code per name id (0 = this node does not know that name). */
+  state: Uint8Array = new Uint8Array(0);
+  /** Last known incarnation (uint32). */
+  incarnation: Uint32Array = new Uint32Array(0);
+  /** `now` (ms) of the last state change. Float64: `now` may be epoch milliseconds. */
+  stateChangeMs: Float64Array = new Float64Array(0);
+  /** Interned address id. */
+  addr: Uint32Array = new Uint32Array(0);
+  /** Interned meta id. */
+  meta: Uint32Array = new Uint32Array(0);
+  /** Vsn bytes, 6 per id. */
+  vsn: Uint8Array = new Uint8Array(0);
+  /** The probe list: name ids, `count` of them in use. */
+  order: Int32Array = new Int32Array(16);
+  /** Number of members in the list (memberlist's numNodes / estNumNodes). */
+  count = 0;
+
+  constructor(interner: Interner) {
+    this.interner = interner;
+  }
+
+  /** Is `id` a member of this table? */
+  has(id: number): boolean {
+    return id >= 0 && id < this.cap && this.state[id] !== ABSENT;
+  }
+
+  /**
+   * Add a member (it must not be present). The caller hands over one reference each to the name,
+   * address and meta ids (from `Interner.retain*`); the table releases them when it forgets the
+   * member. It is inserted in the probe list at `offset`
+   * (memberlist swaps a random element to the end and puts the new node there).
+   */
+  add(
+    id: number,
+    state: StateCode,
+    incarnation: number,
+    stateChangeMs: number,
+    addrId: number,
+    metaId: number,
+    vsn: Vsn6,
+    offset: number,
+  ): void {
+    if (this.has(id)) throw new Error(`members: ${id} already present`);
+    this.ensure(id + 1);
+    this.state[id] = state;
+    this.incarnation[id] = incarnation;
+    this.stateChangeMs[id] = stateChangeMs;
+    this.addr[id] = addrId;
+    this.meta[id] = metaId;
+    this.setVsn(id, vsn);
+    if (this.count === this.order.length) {
+      const o = new Int32Array(this.order.length * 2);
+      o.set(this.order);
+      this.order = o;
+    }
+    const n = this.count;
+    this.order[n] = id;
+    if (offset !== n) {
+      this.order[n] = this.order[offset] as number;
+      this.order[offset] = id;
+    }
+    this.count = n + 1;
+  }
+
+  /** Replace a member's address; takes over the caller's reference to `addrId`. */
+  setAddr(id: number, addrId: number): void {
+    this.interner.releaseAddr(this.addr[id] as number);
+    this.addr[id] = addrId;
+  }
+
+  /** Replace a member's meta; takes over the caller's reference to `metaId`. */
+  setMeta(id: number, metaId: number): void {
+    this.interner.releaseMeta(this.meta[id] as number);
+    this.meta[id] = metaId;
+  }
+
+  /** Store the six Vsn bytes. */
+  setVsn(id: number, v: Vsn6): void {
+    const o = id * 6;
+    const a = this.vsn;
+    a[o] = v[0];
+    a[o + 1] = v[1];
+    a[o + 2] = v[2];
+    a[o + 3] = v[3];
+    a[o + 4] = v[4];
+    a[o + 5] = v[5];
+  }
+
+  /** Vsn byte `i` (0..5) of member `id`. */
+  vsnAt(id: number, i: number): number {
+    return this.vsn[id * 6 + i] as number;
+  }
+
+  /** The six Vsn bytes of `id` as a tuple. */
+  vsnOf(id: number): [number, number, number, number, number, number] {
+    const o = id * 6;
+    const a = this.vsn;
+    return [
+      a[o] as number,
+      a[o + 1] as number,
+      a[o + 2] as number,
+      a[o + 3] as number,
+      a[o + 4] as number,
+      a[o + 5] as number,
+    ];
+  }
+
+  /**
+   * memberlist resetNodes + moveDeadNodes (state.go, util.go): drop every member for which
+   * `forget(id)` is true from the list and the table (releasing its interned references), keeping
+   * the relative order of the others. Returns the number forgotten.
+   */
+  compact(forget: (id: number) => boolean): number {
+    let w = 0;
+    const o = this.order;
+    for (let r = 0; r < this.count; r++) {
+      const id = o[r] as number;
+      if (forget(id)) {
+        this.drop(id);
+      } else {
+        o[w++] = id;
+      }
+    }
+    const removed = this.count - w;
+    this.count = w;
+    return removed;
+  }
+
+  /** Fisher–Yates shuffle of the probe list with `int(n)` ∈ [0, n). */
+  shuffle(int: (n: number) => number): void {
+    const o = this.order;
+    for (let i = this.count - 1; i > 0; i--) {
+      const j = int(i + 1);
+      const t = o[i] as number;
+      o[i] = o[j] as number;
+      o[j] = t;
+    }
+  }
+
+  /** Visit every member id in probe-list order. */
+  forEach(fn: (id: number) => void): void {
+    const o = this.order;
+    for (let i = 0; i < this.count; i++) fn(o[i] as number);
+  }
+
+  /** Release a member's references and mark it absent (the caller fixes the probe list). */
+  private drop(id: number): void {
+    this.interner.releaseAddr(this.addr[id] as number);
+    this.interner.releaseMeta(this.meta[id] as number);
+    this.interner.releaseName(id);
+    this.state[id] = ABSENT;
+  }
+
+  /** Grow the arrays to hold ids below `n`, never beyond what the interner has handed out. */
+  private ensure(n: number): void {
+    if (n <= this.cap) return;
+    // Grow geometrically for amortised O(1), but cap at the interner's id space: in a simulated
+    // world every node ends up knowing (almost) every name, so this sizes tables exactly.
+    const cap = Math.max(n, Math.min(Math.max(16, this.cap * 2), this.interner.nameCapacity));
+    this.state = grow(this.state, cap, Uint8Array);
+    this.incarnation = grow(this.incarnation, cap, Uint32Array);
+    this.stateChangeMs = grow(this.stateChangeMs, cap, Float64Array);
+    this.addr = grow(this.addr, cap, Uint32Array);
+    this.meta = grow(this.meta, cap, Uint32Array);
+    this.vsn = grow(this.vsn, cap * 6, Uint8Array);
+    this.cap = cap;
+  }
+
+  /** Bytes held by this table's arrays (for memory reports). */
+  byteSize(): number {
+    return (
+      this.state.byteLength +
+      this.incarnation.byteLength +
+      this.stateChangeMs.byteLength +
+      this.addr.byteLength +
+      this.meta.byteLength +
+      this.vsn.byteLength +
+      this.order.byteLength
+    );
+  }
+}
+
+type TypedCtor<T> = new (n: number) => T;
+
+function grow<T extends Uint8Array | Uint32Array | Float64Array>(a: T, n: number, C: TypedCtor<T>): T {
+  const b = new C(n);
+  b.set(a as never);
+  return b;
+}
