@@ -1,0 +1,19 @@
+/**
+ * The wire layer of gossip-peer (the package's `./wire` export): every byte we send to or accept
+ * from memberlist 0.2.2 / Serf 0.9.4 peers. Pure: no I/O, no clock, no module state.
+ */
+export * from './errors.js';
+export * from './messages.js';
+export * from './limits.js';
+export { Writer, Reader } from './msgpack.js';
+export {
+  decodeMessage,
+  encodeMessage,
+  encodeMessageInto,
+  encodeStreamMessage,
+  encodeStreamMessageInto,
+} from './memberlist-codec.js';
+export { canonicalIp, ipEquals, ipFromBytes, ipToBytes, isIpv4Mapped, parseIp } from './ip.js';
+export { splitCompound, writeCompound } from './compound.js';
+export type { CompoundParts } from './compound.js';
+export { crc32 } from './crc32.js';
