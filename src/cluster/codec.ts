@@ -4,7 +4,13 @@
  * `src/wire` (this layer never encodes bytes by hand).
  */
 import { DecodeError } from '../wire/errors.js';
-import type { SerfFilter, SerfKeyRequest, SerfKeyResponse, SerfMember, SerfMessage } from '../wire/messages.js';
+import type {
+  SerfFilter,
+  SerfKeyRequest,
+  SerfKeyResponse,
+  SerfMember,
+  SerfMessage,
+} from '../wire/messages.js';
 
 function pending(what: string): never {
   throw new DecodeError(`${what}: the wire Serf codec is not available yet`);

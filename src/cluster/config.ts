@@ -122,7 +122,8 @@ export function resolveSerfConfig(partial: Partial<SerfConfig> & { nodeName: str
     if (k !== 'nodeName' && !Object.hasOwn(DEFAULTS, k)) problems.push(`${k}: unknown option`);
     else if (v !== undefined) out[k] = v;
   }
-  if (typeof out.nodeName !== 'string' || out.nodeName.length === 0) problems.push('nodeName: must be a non-empty string');
+  if (typeof out.nodeName !== 'string' || out.nodeName.length === 0)
+    problems.push('nodeName: must be a non-empty string');
   for (const [k, min, max] of INT_RULES) {
     const v = out[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {

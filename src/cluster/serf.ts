@@ -33,11 +33,24 @@ import type { SerfConfig } from './config.js';
 import { ConflictTally } from './conflict.js';
 import type { SerfEvent } from './events.js';
 import { RecentIntents } from './intents.js';
-import { KeyResponseTally, answerKeyQuery, fitKeyList, isKeyQuery, type KeyQuery, type MutableKeyring } from './keys.js';
+import {
+  KeyResponseTally,
+  answerKeyQuery,
+  fitKeyList,
+  isKeyQuery,
+  type KeyQuery,
+  type MutableKeyring,
+} from './keys.js';
 import { LamportClock, type LamportTime } from './lamport.js';
 import { compileMemberFilter, type MemberFilter } from './member-filter.js';
 import { MemberStatusCode, MemberTable, type Member, type MemberChange, type NodeInfo } from './members.js';
-import { OutgoingQueries, QueryBuffer, QueryFlags, defaultQueryTimeoutMs, shouldProcessQuery } from './queries.js';
+import {
+  OutgoingQueries,
+  QueryBuffer,
+  QueryFlags,
+  defaultQueryTimeoutMs,
+  shouldProcessQuery,
+} from './queries.js';
 import { pickReconnectTarget } from './reap.js';
 import { pickRelayMembers } from './relay.js';
 import { EMPTY_SNAPSHOT, SnapshotState, type SnapshotData } from './snapshot.js';
@@ -109,7 +122,10 @@ type QueryPurpose =
   | { readonly kind: 'key'; readonly requestId: number; readonly tally: KeyResponseTally }
   | { readonly kind: 'conflict'; readonly tally: ConflictTally };
 
-type JoinPurpose = { readonly kind: 'user'; readonly ignoreOld: boolean } | { readonly kind: 'reconnect' } | { readonly kind: 'rejoin' };
+type JoinPurpose =
+  | { readonly kind: 'user'; readonly ignoreOld: boolean }
+  | { readonly kind: 'reconnect' }
+  | { readonly kind: 'rejoin' };
 
 function parseHostPort(s: string): Address | undefined {
   const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
@@ -182,7 +198,10 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.queryBuffer = new QueryBuffer(opts.config.queryBuffer);
     this.broadcasts = new SerfBroadcasts(opts.config.retransmitMult, () => this.table.size);
     if (opts.config.userCoalescePeriodMs > 0 && opts.config.userQuiescentPeriodMs > 0) {
-      this.coalescer = new UserEventCoalescer(opts.config.userCoalescePeriodMs, opts.config.userQuiescentPeriodMs);
+      this.coalescer = new UserEventCoalescer(
+        opts.config.userCoalescePeriodMs,
+        opts.config.userQuiescentPeriodMs,
+      );
     }
 
     // Clocks start at 1 so that a default join LTime of 0 never wins (serf.go Create); a snapshot
@@ -245,7 +264,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.enter(now);
     this.swim.tick(now);
     this.drainSwim(now);
-    for (let key = this.timers.popDue(now); key !== undefined; key = this.timers.popDue(now)) this.fire(now, key);
+    for (let key = this.timers.popDue(now); key !== undefined; key = this.timers.popDue(now))
+      this.fire(now, key);
     for (const lTime of this.outgoing.expire(now)) this.finishQuery(now, lTime);
     for (const [handle, p] of this.pending) if (p.deadline <= now) this.pending.delete(handle);
     if (this.coalescer !== undefined) for (const e of this.coalescer.flushDue(now)) this.emitUser(e, false);
@@ -339,7 +359,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
    */
   join(now: number, seeds: readonly Address[], ignoreOld = true): number {
     this.enter(now);
-    if (this.state !== 'alive') throw new StateError(`cannot join after leave or shutdown (state ${this.state})`);
+    if (this.state !== 'alive')
+      throw new StateError(`cannot join after leave or shutdown (state ${this.state})`);
     if (ignoreOld) this.ignoreOldJoins++;
     const id = this.swim.join(now, seeds);
     this.joins.set(id, { kind: 'user', ignoreOld });
@@ -364,7 +385,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
     if (this.table.hasAliveOthers(this.cfg.nodeName)) {
       this.broadcasts.queue('intent', codec.encodeSerfMessage({ type: 'leave', body: msg }), () => {
         // Runs inside a getBroadcasts call: continue at the next tick.
-        if (this.state === 'leaving' && this.timers.has('leave-intent')) this.timers.set('leave-intent-sent', this.lastNow);
+        if (this.state === 'leaving' && this.timers.has('leave-intent'))
+          this.timers.set('leave-intent-sent', this.lastNow);
       });
       this.timers.set('leave-intent', now + this.cfg.broadcastTimeoutMs);
     } else {
@@ -415,10 +437,12 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.assertRunning();
     const limit = this.cfg.userEventSizeLimit;
     const rawSize = Buffer.byteLength(name) + payload.length;
-    if (rawSize > limit) throw new TooLargeError(`user event exceeds configured limit of ${limit} bytes before encoding`);
+    if (rawSize > limit)
+      throw new TooLargeError(`user event exceeds configured limit of ${limit} bytes before encoding`);
     const msg: SerfUserEvent = { lTime: this.eventClock.time(), name, payload, cc: coalesce };
     const raw = codec.encodeSerfMessage({ type: 'userEvent', body: msg });
-    if (raw.length > limit) throw new TooLargeError(`encoded user event exceeds configured limit of ${limit} bytes after encoding`);
+    if (raw.length > limit)
+      throw new TooLargeError(`encoded user event exceeds configured limit of ${limit} bytes after encoding`);
     this.eventClock.increment();
     this.handleUserEvent(now, msg);
     this.broadcasts.queue('event', raw);
@@ -491,7 +515,13 @@ export class Serf implements ProtocolCore<SerfEvent> {
     const requestId = this.nextKeyRequest++;
     const payload = codec.encodeKeyRequest({ key: op === 'list-keys' ? EMPTY : key });
     const tally = new KeyResponseTally(this.swim.numAlive());
-    this.startQuery(now, INTERNAL_QUERY_PREFIX + op, payload, { relayFactor }, { kind: 'key', requestId, tally });
+    this.startQuery(
+      now,
+      INTERNAL_QUERY_PREFIX + op,
+      payload,
+      { relayFactor },
+      { kind: 'key', requestId, tally },
+    );
     this.leaveInput(now);
     return requestId;
   }
@@ -584,7 +614,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
         this.onJoinResult(now, e.requestId, e.contacted, e.errors);
         break;
       case 'leave-done':
-        if (this.state === 'leaving') this.timers.set('leave-propagate', now + this.cfg.leavePropagateDelayMs);
+        if (this.state === 'leaving')
+          this.timers.set('leave-propagate', now + this.cfg.leavePropagateDelayMs);
         break;
       case 'suspect':
       case 'refute':
@@ -623,7 +654,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
   private fire(now: number, key: string): void {
     if (this.state === 'shutdown') return;
     if (key === 'reap') {
-      for (const c of this.table.reap(now, this.cfg.reconnectTimeoutMs, this.cfg.tombstoneTimeoutMs)) this.emitChange(c);
+      for (const c of this.table.reap(now, this.cfg.reconnectTimeoutMs, this.cfg.tombstoneTimeoutMs))
+        this.emitChange(c);
       this.intents.reap(now, this.cfg.recentIntentTimeoutMs);
       this.timers.set('reap', now + this.cfg.reapIntervalMs);
     } else if (key === 'reconnect') {
@@ -635,7 +667,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
       this.timers.set('reconnect', now + this.cfg.reconnectIntervalMs);
     } else if (key === 'queue-check') {
       const max = queueDepthLimit(this.cfg.maxQueueDepth, this.cfg.minQueueDepth, this.table.size);
-      for (const q of this.broadcasts.checkDepth(max)) this.log.warn({ queue: q, max }, 'serf: queue depth exceeds limit, dropping messages');
+      for (const q of this.broadcasts.checkDepth(max))
+        this.log.warn({ queue: q, max }, 'serf: queue depth exceeds limit, dropping messages');
       this.timers.set('queue-check', now + this.cfg.queueCheckIntervalMs);
     } else if (key === 'leave-intent-sent') {
       // The leave intent was fully transmitted before the timeout: on to the memberlist leave.
@@ -741,20 +774,37 @@ export class Serf implements ProtocolCore<SerfEvent> {
     }
     for (const c of r.changes) this.emitChange(c);
     if (r.pruneLater !== undefined) {
-      this.timers.set(`prune:${r.pruneLater}`, now + this.cfg.broadcastTimeoutMs + this.cfg.leavePropagateDelayMs);
+      this.timers.set(
+        `prune:${r.pruneLater}`,
+        now + this.cfg.broadcastTimeoutMs + this.cfg.leavePropagateDelayMs,
+      );
     }
     return r.rebroadcast;
   }
 
   private handleUserEvent(now: number, msg: SerfUserEvent): boolean {
     this.eventClock.witness(msg.lTime);
-    const outcome = this.eventBuffer.record(msg.lTime, msg.name, msg.payload, this.eventClock.time(), this.eventMinTime);
+    const outcome = this.eventBuffer.record(
+      msg.lTime,
+      msg.name,
+      msg.payload,
+      this.eventClock.time(),
+      this.eventMinTime,
+    );
     if (outcome === 'too-old') {
-      this.log.debug({ name: msg.name, lTime: msg.lTime, clock: this.eventClock.time() }, 'serf: received old event');
+      this.log.debug(
+        { name: msg.name, lTime: msg.lTime, clock: this.eventClock.time() },
+        'serf: received old event',
+      );
     }
     if (outcome !== 'new') return false;
     this.metrics.incr('serf_events');
-    const ev: DeliveredUserEvent = { lTime: msg.lTime, name: msg.name, payload: msg.payload, coalesce: msg.cc };
+    const ev: DeliveredUserEvent = {
+      lTime: msg.lTime,
+      name: msg.name,
+      payload: msg.payload,
+      coalesce: msg.cc,
+    };
     this.snap?.userEvent(msg.lTime);
     if (this.coalescer === undefined || !this.coalescer.add(ev, now)) this.emitUser(ev, false);
     return true;
@@ -791,7 +841,13 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.metrics.incr('serf_queries');
     const rebroadcast = (q.flags & QueryFlags.noBroadcast) === 0;
     // Even when our filters fail, a first-seen query is re-gossiped (serf handleQuery).
-    if (!shouldProcessQuery(this.decodeFilters(q.filters), this.cfg.nodeName, new Map(Object.entries(this.tags)))) {
+    if (
+      !shouldProcessQuery(
+        this.decodeFilters(q.filters),
+        this.cfg.nodeName,
+        new Map(Object.entries(this.tags)),
+      )
+    ) {
       return rebroadcast;
     }
     let source: Address;
@@ -810,7 +866,13 @@ export class Serf implements ProtocolCore<SerfEvent> {
       deadline: now + Math.floor(q.timeout / 1e6),
     };
     if ((q.flags & QueryFlags.ack) !== 0) {
-      const ack: SerfQueryResponse = { lTime: q.lTime, id: q.id, from: this.cfg.nodeName, flags: QueryFlags.ack, payload: null };
+      const ack: SerfQueryResponse = {
+        lTime: q.lTime,
+        id: q.id,
+        from: this.cfg.nodeName,
+        flags: QueryFlags.ack,
+        payload: null,
+      };
       this.sendReply(now, p, source, ack, codec.encodeSerfMessage({ type: 'queryResponse', body: ack }));
     }
     this.snap?.query(q.lTime);
@@ -843,7 +905,11 @@ export class Serf implements ProtocolCore<SerfEvent> {
       const node = new TextDecoder().decode(payload);
       if (node === this.cfg.nodeName) return;
       const m = this.table.get(node);
-      this.trySendResponse(now, p, codec.encodeConflictResponse(m === undefined ? null : this.toSerfMember(m)));
+      this.trySendResponse(
+        now,
+        p,
+        codec.encodeConflictResponse(m === undefined ? null : this.toSerfMember(m)),
+      );
       return;
     }
     if (isKeyQuery(name)) {
@@ -855,7 +921,11 @@ export class Serf implements ProtocolCore<SerfEvent> {
       }
       let resp = answerKeyQuery(name, req, this.keyring);
       if (name === 'list-keys') {
-        const fitted = fitKeyList(resp, this.cfg.queryResponseSizeLimit, (r) => this.responseSize(p, codec.encodeKeyResponse(r)) <= this.cfg.queryResponseSizeLimit);
+        const fitted = fitKeyList(
+          resp,
+          this.cfg.queryResponseSizeLimit,
+          (r) => this.responseSize(p, codec.encodeKeyResponse(r)) <= this.cfg.queryResponseSizeLimit,
+        );
         if (fitted === null) return;
         resp = fitted;
       }
@@ -907,7 +977,13 @@ export class Serf implements ProtocolCore<SerfEvent> {
   }
 
   /** Send an ack/response to the querier and through up to RelayFactor relays (serf relayResponse). */
-  private sendReply(now: number, p: PendingResponse, to: Address, resp: SerfQueryResponse, raw: Uint8Array): void {
+  private sendReply(
+    now: number,
+    p: PendingResponse,
+    to: Address,
+    resp: SerfQueryResponse,
+    raw: Uint8Array,
+  ): void {
     this.sendTo(now, to, raw);
     if (p.relayFactor === 0) return;
     const relays = pickRelayMembers(p.relayFactor, this.table.all(), this.cfg.nodeName, this.random);
@@ -922,15 +998,23 @@ export class Serf implements ProtocolCore<SerfEvent> {
     for (const m of relays) this.sendTo(now, m.addr, relayed);
   }
 
-  private startQuery(now: number, name: string, payload: Uint8Array, opts: QueryOptions, purpose: QueryPurpose): QueryHandle {
+  private startQuery(
+    now: number,
+    name: string,
+    payload: Uint8Array,
+    opts: QueryOptions,
+    purpose: QueryPurpose,
+  ): QueryHandle {
     if (this.cfg.protocolVersion < 4) throw new GossipError('GP_ERR_STATE', 'Feature not supported');
     const timeoutMs =
-      opts.timeoutMs ?? defaultQueryTimeoutMs(this.cfg.gossipIntervalMs, this.cfg.queryTimeoutMult, this.swim.numAlive());
+      opts.timeoutMs ??
+      defaultQueryTimeoutMs(this.cfg.gossipIntervalMs, this.cfg.queryTimeoutMult, this.swim.numAlive());
     const filters: Uint8Array[] = [];
     if (opts.filterNodes !== undefined && opts.filterNodes.length > 0) {
       filters.push(codec.encodeFilter({ type: 'node', nodes: [...opts.filterNodes] }));
     }
-    for (const [tag, expr] of Object.entries(opts.filterTags ?? {})) filters.push(codec.encodeFilter({ type: 'tag', tag, expr }));
+    for (const [tag, expr] of Object.entries(opts.filterTags ?? {}))
+      filters.push(codec.encodeFilter({ type: 'tag', tag, expr }));
     const self = this.swim.self;
     const q: SerfQuery = {
       lTime: this.queryClock.time(),
@@ -946,7 +1030,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
       payload,
     };
     const raw = codec.encodeSerfMessage({ type: 'query', body: q });
-    if (raw.length > this.cfg.querySizeLimit) throw new TooLargeError(`query exceeds limit of ${this.cfg.querySizeLimit} bytes`);
+    if (raw.length > this.cfg.querySizeLimit)
+      throw new TooLargeError(`query exceeds limit of ${this.cfg.querySizeLimit} bytes`);
     const deadline = now + timeoutMs;
     this.outgoing.register(q.lTime, q.id, deadline, opts.requestAck === true);
     this.outgoingPurpose.set(q.lTime, purpose);
@@ -965,7 +1050,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
     if (purpose === undefined) return;
     if (purpose.kind === 'user') {
       if (r.kind === 'ack') this.events.push({ type: 'query-ack', queryLTime: r.lTime, from: r.from });
-      else this.events.push({ type: 'query-response', queryLTime: r.lTime, from: r.from, payload: r.payload });
+      else
+        this.events.push({ type: 'query-response', queryLTime: r.lTime, from: r.from, payload: r.payload });
       return;
     }
     if (r.kind !== 'response') return;
@@ -1030,7 +1116,13 @@ export class Serf implements ProtocolCore<SerfEvent> {
     if (!this.cfg.enableNameConflictResolution || this.conflictRunning || this.state !== 'alive') return;
     this.conflictRunning = true;
     const payload = new TextEncoder().encode(this.cfg.nodeName);
-    this.startQuery(now, INTERNAL_QUERY_PREFIX + 'conflict', payload, {}, { kind: 'conflict', tally: new ConflictTally(this.swim.self.addr) });
+    this.startQuery(
+      now,
+      INTERNAL_QUERY_PREFIX + 'conflict',
+      payload,
+      {},
+      { kind: 'conflict', tally: new ConflictTally(this.swim.self.addr) },
+    );
   }
 
   // ------------------------------------------------------------------ push-pull state
@@ -1073,10 +1165,12 @@ export class Serf implements ProtocolCore<SerfEvent> {
       if (!left.has(name)) this.handleJoinIntent(now, { lTime, node: name });
     }
     // Joining with "ignore old events": what the cluster already had is not delivered to us.
-    if (join && this.ignoreOldJoins > 0 && pp.eventLTime > this.eventMinTime) this.eventMinTime = pp.eventLTime;
+    if (join && this.ignoreOldJoins > 0 && pp.eventLTime > this.eventMinTime)
+      this.eventMinTime = pp.eventLTime;
     for (const slot of pp.events) {
       if (slot === null) continue;
-      for (const e of slot.events) this.handleUserEvent(now, { lTime: slot.lTime, name: e.name, payload: e.payload, cc: false });
+      for (const e of slot.events)
+        this.handleUserEvent(now, { lTime: slot.lTime, name: e.name, payload: e.payload, cc: false });
     }
   }
 }
