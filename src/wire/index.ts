@@ -17,3 +17,19 @@ export { canonicalIp, ipEquals, ipFromBytes, ipToBytes, isIpv4Mapped, parseIp } 
 export { splitCompound, writeCompound } from './compound.js';
 export type { CompoundParts } from './compound.js';
 export { crc32 } from './crc32.js';
+export { lzwCompress, lzwDecompress } from './lzw.js';
+export { LZW_ALGO, compressMessage, decompressMessage } from './compress.js';
+export {
+  Keyring,
+  decryptPayload,
+  encryptPayload,
+  encryptedLength,
+  keyFromBase64,
+  keyToBase64,
+  validateKey,
+} from './keyring.js';
+export type { EncryptionVersion } from './keyring.js';
+export { openPacket, sealPacket } from './packet.js';
+export type { NonceSource, OpenedPacket, SealOptions } from './packet.js';
+export { STREAM_ENCRYPT_HEADER_BYTES, openStream, sealStream, streamFrameLength } from './stream.js';
+export type { StreamSealOptions } from './stream.js';
