@@ -43,8 +43,11 @@ export type SwimEvent =
       readonly contacted: number;
       readonly errors: readonly { readonly addr: Address; readonly reason: string }[];
     }
-  /** `leave()` finished: the dead(self) broadcast went out fully, or its timeout passed. */
-  | { readonly type: 'leave-done' };
+  /**
+   * `leave()` finished: the dead(self) broadcast went out fully, or its timeout passed
+   * (`timedOut: true`; memberlist's Leave returns an error then).
+   */
+  | { readonly type: 'leave-done'; readonly timedOut?: boolean };
 
 /**
  * Hooks for the layer above (Serf). All synchronous and pure; called from inside the core's

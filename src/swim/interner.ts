@@ -10,6 +10,8 @@
  * (and later reused) once no table refers to it, so a long-lived node with member churn does not
  * grow without bound. Ids never influence protocol decisions, only storage.
  */
+import type { Address } from './io.js';
+import { ipFromBytes } from '../wire/ip.js';
 
 /** One kind of interned value: key string → id, with a reference count per id. */
 class RefTable<V> {
@@ -92,6 +94,8 @@ export interface InternedAddress {
   /** IP exactly as on the wire (memberlist compares these bytes to detect address conflicts). */
   readonly ip: Uint8Array;
   readonly port: number;
+  /** The same address as text, for outputs and snapshots (frozen, shared). */
+  readonly address: Address;
 }
 
 /** latin1 view of bytes: a compact, exact string key for byte strings. */
@@ -135,10 +139,17 @@ export class Interner {
     return this.nameTable.value(id);
   }
 
-  /** Id of the address `ip` (raw wire bytes) : `port`, with one more reference. */
+  /**
+   * Id of the address `ip` (raw wire bytes, 4 or 16 of them) : `port`, with one more reference.
+   * Throws wire's DecodeError for any other IP length: callers validate untrusted input first.
+   */
   retainAddr(ip: Uint8Array, port: number): number {
     const key = `${bytesKey(ip)}|${port}`;
-    return this.addrTable.retain(key, () => ({ ip: ip.slice(), port }));
+    return this.addrTable.retain(key, () => ({
+      ip: ip.slice(),
+      port,
+      address: Object.freeze({ ip: ipFromBytes(ip), port }),
+    }));
   }
 
   /** One more reference to a live address id. */
