@@ -5,7 +5,6 @@
  * answers the way `serf keys` does — success only if every member memberlist counts as alive or
  * suspect answered with `Result: true`.
  */
-import { GossipError } from '../wire/errors.js';
 import type { SerfKeyRequest, SerfKeyResponse } from '../wire/messages.js';
 
 /** The key-management internal queries (names after the `_serf_` prefix). */
@@ -17,9 +16,9 @@ export function isKeyQuery(name: string): name is KeyQuery {
 }
 
 /**
- * The keyring operations key queries need. Mirrors memberlist's Keyring (keyring.go): `add` of an
- * installed key is a no-op and keeps the primary; `use` moves a key to the front; `remove` of the
- * primary is refused. Failures throw a {@link GossipError} whose message is Go's.
+ * The keyring operations key queries need — wire's `Keyring` (memberlist keyring.go rules: `add`
+ * of an installed key is a no-op and keeps the primary; `use` moves a key to the front; `remove`
+ * of the primary is refused). Failures throw a {@link GossipError} whose message is Go's.
  */
 export interface MutableKeyring {
   keys(): Uint8Array[];
@@ -27,51 +26,6 @@ export interface MutableKeyring {
   add(key: Uint8Array): void;
   use(key: Uint8Array): void;
   remove(key: Uint8Array): void;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** A plain in-memory keyring with memberlist's rules (used when the wire keyring is not mutable). */
-export class SimpleKeyring implements MutableKeyring {
-  private ring: Uint8Array[] = [];
-
-  /** @param keys initial keys, the first is primary. Throws GP_ERR_KEYRING for a bad size. */
-  constructor(keys: readonly Uint8Array[]) {
-    for (const k of keys) this.add(k);
-  }
-
-  keys(): Uint8Array[] {
-    return [...this.ring];
-  }
-
-  primary(): Uint8Array {
-    const p = this.ring[0];
-    if (p === undefined) throw new GossipError('GP_ERR_KEYRING', 'keyring is empty');
-    return p;
-  }
-
-  add(key: Uint8Array): void {
-    if (![16, 24, 32].includes(key.length))
-      throw new GossipError('GP_ERR_KEYRING', 'key size must be 16, 24 or 32 bytes');
-    if (this.ring.some((k) => equal(k, key))) return;
-    this.ring.push(Uint8Array.from(key));
-  }
-
-  use(key: Uint8Array): void {
-    const i = this.ring.findIndex((k) => equal(k, key));
-    if (i < 0) throw new GossipError('GP_ERR_KEYRING', 'Requested key is not in the keyring');
-    const [k] = this.ring.splice(i, 1);
-    this.ring.unshift(k as Uint8Array);
-  }
-
-  remove(key: Uint8Array): void {
-    if (this.ring[0] !== undefined && equal(this.ring[0], key)) {
-      throw new GossipError('GP_ERR_KEYRING', 'Removing the primary key is not allowed');
-    }
-    this.ring = this.ring.filter((k) => !equal(k, key));
-  }
 }
 
 function b64(bytes: Uint8Array): string {

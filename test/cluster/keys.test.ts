@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KeyResponseTally, SimpleKeyring, answerKeyQuery, fitKeyList } from '../../src/cluster/keys.js';
+import { KeyResponseTally, answerKeyQuery, fitKeyList } from '../../src/cluster/keys.js';
+import { Keyring } from '../../src/wire/keyring.js';
 
 const K1 = Buffer.from('W73oJMj3ie7NiYRhxJlVZBb3eN6nKBmNvgG1xQKPEYo=', 'base64');
 const K2 = Buffer.from('qwYa6rwrvHlvBlf1T0XmcPVCY10FjL8lXbDjddgi4vo=', 'base64');
 
 test('install, use and remove rotate the keyring as memberlist does', () => {
-  const ring = new SimpleKeyring([K1]);
+  const ring = new Keyring([K1]);
   assert.deepEqual(answerKeyQuery('install-key', { key: K2 }, ring), {
     result: true,
     message: '',
@@ -32,7 +33,7 @@ test('install, use and remove rotate the keyring as memberlist does', () => {
 });
 
 test("key queries fail with Serf's messages for bad keys and when encryption is off", () => {
-  const ring = new SimpleKeyring([K1]);
+  const ring = new Keyring([K1]);
   assert.equal(
     answerKeyQuery('install-key', { key: new Uint8Array(5) }, ring).message,
     'key size must be 16, 24 or 32 bytes',
