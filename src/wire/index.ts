@@ -33,3 +33,22 @@ export { openPacket, sealPacket } from './packet.js';
 export type { NonceSource, OpenedPacket, SealOptions } from './packet.js';
 export { STREAM_ENCRYPT_HEADER_BYTES, openStream, sealStream, streamFrameLength } from './stream.js';
 export type { StreamSealOptions } from './stream.js';
+export {
+  PING_PAYLOAD_VERSION,
+  SerfFilterType,
+  decodeConflictResponse,
+  decodeCoordinatePayload,
+  decodeFilter,
+  decodeKeyRequest,
+  decodeKeyResponse,
+  decodeSerf,
+  encodeConflictResponse,
+  encodeCoordinatePayload,
+  encodeFilter,
+  encodeKeyRequest,
+  encodeKeyResponse,
+  encodeSerf,
+  encodeSerfInto,
+  encodeSerfUserMessage,
+} from './serf-codec.js';
+export { TAG_MAGIC_BYTE, decodeTags, encodeTags } from './tags.js';

@@ -262,3 +262,14 @@ export type SerfMessage =
   | { type: 'query'; body: SerfQuery }
   | { type: 'queryResponse'; body: SerfQueryResponse }
   | { type: 'relay'; header: SerfRelayHeader; inner: Uint8Array };
+
+/**
+ * Serf's Vivaldi network coordinate (serf: coordinate/coordinate.go), carried in ack payloads as
+ * `01 | msgpack Coordinate`. Serf agents start at Error 1.5, Height 1e-5 and an 8-dimension zero Vec.
+ */
+export interface SerfCoordinate {
+  vec: number[];
+  error: number;
+  adjustment: number;
+  height: number;
+}

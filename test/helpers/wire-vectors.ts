@@ -128,7 +128,7 @@ export function jsonToMessage(j: any, encodeSerf?: (m: SerfMessage) => Uint8Arra
       };
     case 'user':
       if (encodeSerf === undefined) throw new Error('a user message needs encodeSerf');
-      return { type: 'user', body: encodeSerf(jsonToSerf(j.serf)) };
+      return { type: 'user', body: encodeSerf(jsonToSerf(j.serf, encodeSerf)) };
     default:
       throw new Error(`unknown memberlist message ${j.messageName}`);
   }
