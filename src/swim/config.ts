@@ -7,20 +7,10 @@
  * is reported at once in a single {@link ConfigError}.
  */
 import { ConfigError } from '../wire/errors.js';
+import { Keyring } from '../wire/keyring.js';
 
 /** memberlist's three default profiles (config.go). */
 export type Profile = 'lan' | 'wan' | 'local';
-
-/**
- * The AES-GCM keyring as the core needs it. wire's `Keyring` class satisfies this shape; the core
- * only hands it to wire's seal/open functions, so any object wire accepts works.
- */
-export interface KeyringLike {
-  /** The key that encrypts (memberlist: the first key of the ring). */
-  primary(): Uint8Array;
-  /** Every installed key, primary first (all are tried on decrypt). */
-  keys(): Uint8Array[];
-}
 
 /** The complete, frozen configuration of one SWIM core. */
 export interface SwimConfig {
@@ -122,7 +112,7 @@ export interface SwimConfig {
    * AES-GCM keyring (wire's `Keyring`) encrypting every packet and stream, or null for plaintext.
    * Default null. With a keyring every plaintext input is dropped (no mixed mode, like memberlist).
    */
-  readonly keyring: KeyringLike | null;
+  readonly keyring: Keyring | null;
 }
 
 /** memberlist's MetaMaxSize: node meta is at most this many bytes. */
@@ -248,7 +238,8 @@ export function resolveConfig(partial: Partial<SwimConfig> = {}, profile: Profil
     if (typeof out[key] !== 'boolean') problems.push(`${key}: must be a boolean (got ${show(out[key])})`);
   }
   const kr = out.keyring;
-  if (kr !== null && !isKeyring(kr)) problems.push('keyring: must be a wire Keyring or null');
+  if (kr !== null && !(kr instanceof Keyring)) problems.push('keyring: must be a wire Keyring or null');
+  else if (kr instanceof Keyring && kr.size === 0) problems.push('keyring: must hold at least one key');
   if (problems.length === 0) {
     const c = out as unknown as SwimConfig;
     if (c.probeTimeoutMs >= c.probeIntervalMs) {
@@ -274,15 +265,6 @@ export function resolveConfig(partial: Partial<SwimConfig> = {}, profile: Profil
 /** The 6-byte Vsn this configuration advertises: `[PMin, PMax, PCur, DMin, DMax, DCur]`. */
 export function vsnOf(c: SwimConfig): [number, number, number, number, number, number] {
   return [c.protocolMin, c.protocolMax, c.protocolVersion, c.delegateMin, c.delegateMax, c.delegateVersion];
-}
-
-function isKeyring(v: unknown): v is KeyringLike {
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    typeof (v as KeyringLike).primary === 'function' &&
-    typeof (v as KeyringLike).keys === 'function'
-  );
 }
 
 function show(v: unknown): string {

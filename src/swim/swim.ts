@@ -38,7 +38,8 @@ import {
   ENCRYPTION_OVERHEAD,
   MAX_COMPOUND_PARTS_SENT,
 } from '../wire/limits.js';
-import { openPacket, openStream, sealPacket, sealStream } from './wire-adapter.js';
+import { openPacket, sealPacket } from '../wire/packet.js';
+import { openStream, sealStream } from '../wire/stream.js';
 
 /** How a Swim is built. Identity and dependencies; tunables are in `config`. */
 export interface SwimOptions {
@@ -272,7 +273,7 @@ export class Swim implements SwimCore {
     this.counters.bytesIn += bytes.length;
     let messages: Message[];
     try {
-      const opened = openPacket(bytes, this.config.keyring as never);
+      const opened = openPacket(bytes, this.config.keyring);
       messages = opened.messages;
       if (opened.errors.length > 0) this.decodeError(opened.errors.length, opened.errors[0]);
     } catch (e) {
@@ -321,7 +322,7 @@ export class Swim implements SwimCore {
     this.metrics.incr('memberlist_tcp_accept');
     let msg: Message;
     try {
-      msg = openStream(request, this.config.keyring as never);
+      msg = openStream(request, this.config.keyring);
     } catch (e) {
       this.decodeError(1, e);
       // memberlist answers a failed read with an error message (net.go handleConn).
@@ -359,7 +360,7 @@ export class Swim implements SwimCore {
       let ok = false;
       if (reply instanceof Uint8Array) {
         try {
-          const m = openStream(reply, this.config.keyring as never);
+          const m = openStream(reply, this.config.keyring);
           ok = m.type === 'ack' && m.body.seqNo === s.seqNo;
         } catch (e) {
           this.decodeError(1, e);
@@ -374,7 +375,7 @@ export class Swim implements SwimCore {
       err = describeFailure(reply);
     } else {
       try {
-        const m = openStream(reply, this.config.keyring as never);
+        const m = openStream(reply, this.config.keyring);
         if (m.type === 'err') err = `remote error: ${m.body.error}`;
         else if (m.type !== 'pushPull') err = `received invalid msgType (${m.type}), expected pushPull`;
         else err = this.mergeRemote(now, m.body, join);
@@ -633,7 +634,7 @@ export class Swim implements SwimCore {
   private sealStreamMessage(msg: Message): Uint8Array {
     return sealStream(
       encodeStreamMessage(msg, this.writer),
-      { compress: this.config.compression, keyring: this.config.keyring as never },
+      { compress: this.config.compression, keyring: this.config.keyring },
       this.random,
     );
   }
@@ -696,7 +697,7 @@ export class Swim implements SwimCore {
 
   /** Seal and emit; more than 127 parts (which v0.2.2 receivers mishandle) go in several packets. */
   private emitPacket(to: Address, parts: Uint8Array[], crc: boolean): void {
-    const opts = { compress: this.config.compression, crc, keyring: this.config.keyring as never };
+    const opts = { compress: this.config.compression, crc, keyring: this.config.keyring };
     for (let i = 0; i < parts.length; i += MAX_COMPOUND_PARTS_SENT) {
       const chunk =
         parts.length <= MAX_COMPOUND_PARTS_SENT ? parts : parts.slice(i, i + MAX_COMPOUND_PARTS_SENT);

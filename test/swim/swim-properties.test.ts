@@ -17,7 +17,11 @@ function traceHash(seedSalt: number): string {
   h.runFor(30_000);
   const sha = createHash('sha256');
   for (const p of h.packets) sha.update(`${p.at} ${p.from} ${p.to} `).update(p.bytes);
-  for (const n of names) for (const e of h.events(n)) sha.update(`${n} ${e.at} ${JSON.stringify(e.event, (_k, v) => (v instanceof Uint8Array ? [...v] : v))}`);
+  for (const n of names)
+    for (const e of h.events(n))
+      sha.update(
+        `${n} ${e.at} ${JSON.stringify(e.event, (_k, v) => (v instanceof Uint8Array ? [...v] : v))}`,
+      );
   return sha.digest('hex');
 }
 
@@ -62,7 +66,10 @@ test('property: no packet has an empty part or over 127 parts, and no compound e
         h.checkInvariants = false;
         const names = Array.from({ length: n }, (_, i) => `n${i}`);
         for (const name of names) {
-          h.add(name, { meta: new Uint8Array(metaLen).fill(7), delegate: name === 'n0' ? chattyDelegate(sizes) : undefined });
+          h.add(name, {
+            meta: new Uint8Array(metaLen).fill(7),
+            delegate: name === 'n0' ? chattyDelegate(sizes) : undefined,
+          });
         }
         for (const name of names.slice(1)) h.join(name, 'n0');
         h.runFor(3_000);
@@ -153,7 +160,13 @@ test('the member table stays within 40 bytes per known member with a shared inte
     const s = h.swim(name);
     for (const other of names) {
       if (other === name) continue;
-      s.preloadMember(h.now, { name: other, addr: h.addr(other), meta: Uint8Array.from([0xff, 0x80]), incarnation: 1, vsn: [1, 5, 2, 2, 5, 5] });
+      s.preloadMember(h.now, {
+        name: other,
+        addr: h.addr(other),
+        meta: Uint8Array.from([0xff, 0x80]),
+        incarnation: 1,
+        vsn: [1, 5, 2, 2, 5, 5],
+      });
     }
     assert.equal(s.numAlive(), n);
   }

@@ -1,7 +1,8 @@
 /** Test helpers: build and read packets with wire's codec (the same path the core uses). */
 import type { Message } from '../../src/wire/messages.js';
 import { encodeMessage, encodeStreamMessage } from '../../src/wire/memberlist-codec.js';
-import { openPacket, openStream, sealPacket, sealStream } from '../../src/swim/wire-adapter.js';
+import { openPacket, sealPacket } from '../../src/wire/packet.js';
+import { openStream, sealStream } from '../../src/wire/stream.js';
 import { SeededRandom } from '../../src/swim/random.js';
 
 const rnd = new SeededRandom(99);
