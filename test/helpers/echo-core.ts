@@ -6,6 +6,7 @@
  * - Every datagram received is logged and reported as an event `recv <from-ip> <first byte> <len>`.
  * - A stream request is answered with its bytes reversed, or closed without a reply if it starts with 0.
  * - Stream outcomes are reported as `reply <id> <len>` / `fail <id> <kind>`.
+ * - `join` sends one datagram (first byte 4) to each seed; `leave` reports an event.
  * - With `periodMs`, every period it sends one ping to each address in `peers` (a deadline-driven
  *   sender, to exercise ticks, pause and resume).
  */
@@ -38,6 +39,17 @@ export class EchoCore implements ProtocolCore<string> {
 
   constructor(private readonly opts: EchoOptions = {}) {
     if (opts.periodMs !== undefined) this.next = (opts.startMs ?? 0) + opts.periodMs;
+  }
+
+  /** "Join": one datagram (first byte 4) to each seed; returns the number of seeds. */
+  join(_now: number, seeds: readonly Address[]): number {
+    for (const s of seeds) this.outputs.push({ kind: 'packet', to: s, bytes: Uint8Array.of(4) });
+    return seeds.length;
+  }
+
+  /** "Leave": reported as an event. */
+  leave(_now: number, timeoutMs: number): void {
+    this.events.push(`leave ${timeoutMs}`);
   }
 
   /** Queue one datagram to `to`. */
