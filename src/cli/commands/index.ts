@@ -3,6 +3,7 @@
  * place that lists them.
  */
 import type { Command } from 'commander';
+import { simCommand } from './sim.js';
 
 /** One subcommand module. */
 export interface CliCommand {
@@ -12,4 +13,4 @@ export interface CliCommand {
   seedMode?: { matches(argv: readonly string[]): boolean; run(argv: readonly string[]): Promise<number> };
 }
 
-export const commands: CliCommand[] = [];
+export const commands: CliCommand[] = [simCommand];

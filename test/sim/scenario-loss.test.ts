@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { viewAgreement } from '../../src/sim/checkers.js';
+import { joinThroughSeed, replay, swimWorld } from '../helpers/swim-world.js';
+
+test('50 nodes under 10% symmetric loss for 10 simulated minutes: no live node is ever declared dead', () => {
+  const seed = 50;
+  const { world, checker } = swimWorld(50, { seed });
+  joinThroughSeed(world);
+  assert.ok(
+    world.runUntilTrue(() => viewAgreement(world, true).ok, 30_000),
+    replay(seed, 'scenario-loss'),
+  );
+  const start = world.now;
+  const before = { ...world.net.stats };
+  // Every link, both directions: UDP datagrams are lost; TCP segments are retransmitted (late).
+  world.net.setDefaultLink({ loss: 0.1 });
+  world.runUntil(start + 600_000);
+  const sent = world.net.stats.packetsSent - before.packetsSent;
+  const lost = world.net.stats.lostToLoss - before.lostToLoss;
+  // The loss really happened: within 5 standard deviations of 10%.
+  const sd = Math.sqrt(sent * 0.1 * 0.9);
+  assert.ok(Math.abs(lost - 0.1 * sent) < 5 * sd, `lost ${lost} of ${sent}`);
+  // And it bit: probes failed and members were suspected, then refuted.
+  assert.ok(checker.falseSuspicions > 0, 'no suspicion at all: the loss did not reach the detector');
+  assert.deepEqual(checker.falseFailures, [], replay(seed, 'scenario-loss'));
+  world.net.setDefaultLink({ loss: 0 });
+  assert.ok(
+    world.runUntilTrue(() => viewAgreement(world, true).ok, 60_000),
+    viewAgreement(world, true).detail,
+  );
+});
