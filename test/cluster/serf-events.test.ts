@@ -204,8 +204,8 @@ test('multicast events reach the tag group only, as user events', () => {
 
 test('a restarted node with a snapshot rejoins its peers and replays no old event', () => {
   const snaps = new Map<number, string>();
-  let restore: SnapshotData | undefined;
-  const w = serfWorld({ snapshot: (ctx) => (ctx.index === 2 && ctx.life > 0 ? restore : undefined) });
+  const holder: { restore?: SnapshotData } = {};
+  const w = serfWorld({ snapshot: (ctx) => (ctx.index === 2 && ctx.life > 0 ? holder.restore : undefined) });
   w.add(3);
   w.join(1, 0);
   w.join(2, 0);
@@ -215,8 +215,8 @@ test('a restarted node with a snapshot rejoins its peers and replays no old even
   w.world.runFor(3_000);
   assert.equal(w.ofType(2, 'user').length, 1);
   snaps.set(2, w.serf(2).snapshot()?.serialize() ?? '');
-  restore = parseSnapshot(snaps.get(2) ?? '');
-  assert.deepEqual([...restore.aliveNodes.keys()].sort(), ['node-0', 'node-1', 'node-2']);
+  holder.restore = parseSnapshot(snaps.get(2) ?? '');
+  assert.deepEqual([...holder.restore.aliveNodes.keys()].sort(), ['node-0', 'node-1', 'node-2']);
   const eventsBefore = w.events(2).length;
   w.world.crash(2);
   w.world.runFor(2_000);
