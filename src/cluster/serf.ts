@@ -15,7 +15,7 @@ import type { MemberInfo, SwimCore, SwimDelegate, SwimEvent } from '../swim/api.
 import { DeadlineHeap } from '../swim/deadlines.js';
 import type { Random } from '../swim/random.js';
 import { noopLogger, noopMetrics, type Logger, type Metrics } from '../swim/logger.js';
-import { GossipError, StateError, TooLargeError } from '../wire/errors.js';
+import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
 import type {
   SerfFilter,
   SerfJoin,
@@ -1006,6 +1006,17 @@ export class Serf implements ProtocolCore<SerfEvent> {
     purpose: QueryPurpose,
   ): QueryHandle {
     if (this.cfg.protocolVersion < 4) throw new GossipError('GP_ERR_STATE', 'Feature not supported');
+    const problems: string[] = [];
+    const rf = opts.relayFactor ?? 0;
+    if (!Number.isInteger(rf) || rf < 0 || rf > 255)
+      problems.push(`relayFactor: must be an integer 0…255 (got ${rf})`);
+    if (
+      opts.timeoutMs !== undefined &&
+      (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0 || opts.timeoutMs > 2 ** 31)
+    ) {
+      problems.push(`timeoutMs: must be a positive integer number of ms (got ${opts.timeoutMs})`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
     const timeoutMs =
       opts.timeoutMs ??
       defaultQueryTimeoutMs(this.cfg.gossipIntervalMs, this.cfg.queryTimeoutMult, this.swim.numAlive());

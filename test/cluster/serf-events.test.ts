@@ -244,3 +244,18 @@ test('a restarted node with a snapshot rejoins its peers and replays no old even
     ['after'],
   );
 });
+
+test('bad query options are one ConfigError and nothing is sent', () => {
+  const w = cluster(2);
+  const before = w.serf(0).clocks().query;
+  assert.throws(
+    () =>
+      w.world.command(0, (s, now) => s.query(now, 'q', te.encode(''), { relayFactor: 300, timeoutMs: -1 })),
+    (e: unknown) =>
+      (e as { code?: string; problems?: string[] }).code === 'GP_ERR_CONFIG' &&
+      (e as { problems: string[] }).problems.length === 2,
+  );
+  assert.equal(w.serf(0).clocks().query, before);
+  w.world.runFor(2_000);
+  assert.equal(w.ofType(1, 'query').length, 0);
+});
