@@ -8,18 +8,22 @@
  * This file lives in `wire` because `wire` may import nothing of ours and every layer needs it.
  */
 
-/** Every stable error code. Append only; never renumber or rename. */
-export type GossipErrorCode =
-  | 'GP_ERR_DECODE'
-  | 'GP_ERR_ENCODE'
-  | 'GP_ERR_CONFIG'
-  | 'GP_ERR_STATE'
-  | 'GP_ERR_TIMEOUT'
-  | 'GP_ERR_ABORTED'
-  | 'GP_ERR_JOIN'
-  | 'GP_ERR_TRANSPORT'
-  | 'GP_ERR_TOO_LARGE'
-  | 'GP_ERR_KEYRING';
+/** Every stable error code, in order. Append only; never renumber or rename. */
+export const GOSSIP_ERROR_CODES = [
+  'GP_ERR_DECODE',
+  'GP_ERR_ENCODE',
+  'GP_ERR_CONFIG',
+  'GP_ERR_STATE',
+  'GP_ERR_TIMEOUT',
+  'GP_ERR_ABORTED',
+  'GP_ERR_JOIN',
+  'GP_ERR_TRANSPORT',
+  'GP_ERR_TOO_LARGE',
+  'GP_ERR_KEYRING',
+] as const;
+
+/** One stable error code (see {@link GOSSIP_ERROR_CODES} and docs/errors.md). */
+export type GossipErrorCode = (typeof GOSSIP_ERROR_CODES)[number];
 
 /** Base class of every error gossip-peer throws or reports. */
 export class GossipError extends Error {
@@ -35,10 +39,20 @@ export class GossipError extends Error {
 /**
  * Untrusted bytes could not be decoded. Thrown only by `wire` decode functions; the protocol core
  * catches it, counts it and drops the packet. State is never changed by a failed decode.
+ *
+ * It carries no stack trace: it describes a peer's bytes, not our code path, and it is built on
+ * hot paths (a simulator or a flood of garbage makes millions), where capturing a stack would
+ * dominate the cost of decoding.
  */
 export class DecodeError extends GossipError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super('GP_ERR_DECODE', message, options);
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super('GP_ERR_DECODE', message, options);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 }
 

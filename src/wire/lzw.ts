@@ -132,10 +132,12 @@ export function lzwCompress(input: Uint8Array): Uint8Array {
  * ends without the end code, or output beyond `maxBytes`.
  */
 export function lzwDecompress(input: Uint8Array, maxBytes: number): Uint8Array {
-  const prefix = new Uint16Array(4096);
-  const suffix = new Uint8Array(4096);
-  const length = new Uint16Array(4096);
-  for (let c = 0; c < 256; c++) length[c] = 1;
+  // One allocation for the three tables (prefix code, suffix byte, expansion length per code).
+  const tables = new ArrayBuffer(4096 * 5);
+  const prefix = new Uint16Array(tables, 0, 4096);
+  const length = new Uint16Array(tables, 8192, 4096);
+  const suffix = new Uint8Array(tables, 16384, 4096);
+  const lengthOf = (c: number): number => (c < CLEAR ? 1 : length[c]!);
 
   let out = new Uint8Array(Math.min(maxBytes, Math.max(64, input.length * 4)));
   let o = 0;
@@ -173,7 +175,7 @@ export function lzwDecompress(input: Uint8Array, maxBytes: number): Uint8Array {
       if (last >= 0) {
         suffix[hi] = code;
         prefix[hi] = last;
-        length[hi] = length[last]! + 1;
+        length[hi] = lengthOf(last) + 1;
       }
     } else if (code === CLEAR) {
       width = 9;
@@ -187,14 +189,14 @@ export function lzwDecompress(input: Uint8Array, maxBytes: number): Uint8Array {
       let first: number;
       if (code === hi && last >= 0) {
         // KwKwK: the expansion of `last` followed by its own first byte; `last` was just written.
-        const n = length[last]!;
+        const n = lengthOf(last);
         ensure(n + 1);
         out.copyWithin(o, o - n, o);
         first = out[o - n]!;
         out[o + n] = first;
         o += n + 1;
       } else {
-        const n = length[code]!;
+        const n = lengthOf(code);
         ensure(n);
         let c = code;
         for (let j = o + n - 1; j > o; j--) {
@@ -208,7 +210,7 @@ export function lzwDecompress(input: Uint8Array, maxBytes: number): Uint8Array {
       if (last >= 0) {
         suffix[hi] = first;
         prefix[hi] = last;
-        length[hi] = length[last]! + 1;
+        length[hi] = lengthOf(last) + 1;
       }
     } else {
       throw new DecodeError(`invalid LZW code ${code} (next is ${hi})`);

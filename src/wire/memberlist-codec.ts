@@ -25,6 +25,7 @@ import type {
 } from './messages.js';
 import { MsgType } from './messages.js';
 import {
+  EMPTY_BYTES,
   Reader,
   Writer,
   bool,
@@ -67,7 +68,7 @@ export const INDIRECT_PING = struct<IndirectPing>(
     field('SourcePort', 'sourcePort', u16, true),
     field('SourceNode', 'sourceNode', text, true),
   ],
-  () => ({ seqNo: 0, target: new Uint8Array(0), port: 0, node: '', nack: false }),
+  () => ({ seqNo: 0, target: EMPTY_BYTES, port: 0, node: '', nack: false }),
 );
 
 /** `ackResp`. */
@@ -111,10 +112,10 @@ export const ALIVE = struct<Alive>(
   () => ({
     incarnation: 0,
     node: '',
-    addr: new Uint8Array(0),
+    addr: EMPTY_BYTES,
     port: 0,
-    meta: new Uint8Array(0),
-    vsn: new Uint8Array(0),
+    meta: EMPTY_BYTES,
+    vsn: EMPTY_BYTES,
   }),
 );
 
@@ -132,12 +133,12 @@ export const PUSH_NODE_STATE = struct<PushNodeState>(
   ],
   () => ({
     name: '',
-    addr: new Uint8Array(0),
+    addr: EMPTY_BYTES,
     port: 0,
-    meta: new Uint8Array(0),
+    meta: EMPTY_BYTES,
     incarnation: 0,
     state: 0,
-    vsn: new Uint8Array(0),
+    vsn: EMPTY_BYTES,
   }),
 );
 
@@ -167,7 +168,7 @@ const USER_MSG_HEADER = struct<UserMsgHeader>(
 export const COMPRESS = struct<Compress>(
   'compress',
   [field('Algo', 'algo', u8), field('Buf', 'buf', bytes)],
-  () => ({ algo: 0, buf: new Uint8Array(0) }),
+  () => ({ algo: 0, buf: EMPTY_BYTES }),
 );
 
 // ---------------------------------------------------------------- encode
@@ -287,7 +288,7 @@ export function readPushPull(r: Reader): PushPull {
   const nodes: PushNodeState[] = [];
   for (let i = 0; i < h.nodes; i++) nodes.push(PUSH_NODE_STATE.decode(r));
   // memberlist reads user state only when UserStateLen > 0 (net.go readRemoteState).
-  const userState = h.userStateLen > 0 ? r.take(h.userStateLen) : new Uint8Array(0);
+  const userState = h.userStateLen > 0 ? r.take(h.userStateLen) : EMPTY_BYTES;
   return { join: h.join, nodes, userState };
 }
 
@@ -312,7 +313,7 @@ export function readStreamUser(r: Reader): Uint8Array {
   const h = USER_MSG_HEADER.decode(r);
   if (h.userMsgLen > MAX_STREAM_BYTES) throw r.error(`user message of ${h.userMsgLen} bytes too large`);
   // memberlist ignores a length <= 0 (net.go readUserMsg).
-  return h.userMsgLen > 0 ? r.take(h.userMsgLen) : new Uint8Array(0);
+  return h.userMsgLen > 0 ? r.take(h.userMsgLen) : EMPTY_BYTES;
 }
 
 /** Skip a stream user message body (after its type byte). */

@@ -44,7 +44,7 @@ export class Writer {
 
   /** A copy of everything written so far. */
   toBytes(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    return copyOf(this.buf, 0, this.len);
   }
 
   /** A view of everything written so far; valid only until the next write or reset. */
@@ -271,6 +271,24 @@ export class Writer {
   }
 }
 
+/**
+ * A fresh copy of `b[start..end)`. Small copies loop by hand: for the short fields of gossip
+ * messages that is several times faster than `slice` (which goes through species lookup).
+ */
+export function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {
+  const n = end - start;
+  const out = new Uint8Array(n);
+  if (n <= 64) {
+    for (let i = 0; i < n; i++) out[i] = b[start + i]!;
+  } else {
+    out.set(b.subarray(start, end));
+  }
+  return out;
+}
+
+/** A shared zero-length array for absent byte fields: frozen, so nobody can change it. */
+export const EMPTY_BYTES: Uint8Array = Object.freeze(new Uint8Array(0)) as Uint8Array;
+
 /** UTF-8 byte length of `s` (lone surrogates count as the 3 bytes of U+FFFD). */
 export function utf8Length(s: string): number {
   let n = 0;
@@ -426,7 +444,7 @@ export class Reader {
   /** A copy of the next `n` raw bytes. */
   take(n: number): Uint8Array {
     this.need(n);
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = copyOf(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
@@ -567,14 +585,14 @@ export class Reader {
     }
     const n = this.rawLength(true);
     if (n < 0) return null;
-    const out = this.buf.slice(this.pos, this.pos + n);
+    const out = copyOf(this.buf, this.pos, this.pos + n);
     this.pos += n;
     return out;
   }
 
   /** A Go `[]byte` where nil and empty mean the same: nil gives an empty array. */
   bytes(): Uint8Array {
-    return this.bytesOrNull() ?? new Uint8Array(0);
+    return this.bytesOrNull() ?? EMPTY_BYTES;
   }
 
   /** A map header: number of entries (nil gives -1). */

@@ -26,6 +26,7 @@ import type {
 } from './messages.js';
 import { MsgType, SerfMsgType } from './messages.js';
 import {
+  EMPTY_BYTES,
   Reader,
   Writer,
   arrayOf,
@@ -121,7 +122,7 @@ export const SERF_QUERY = struct<SerfQuery>(
   () => ({
     lTime: 0,
     id: 0,
-    addr: new Uint8Array(0),
+    addr: EMPTY_BYTES,
     port: 0,
     sourceNode: '',
     filters: null,
@@ -150,14 +151,14 @@ export const SERF_QUERY_RESPONSE = struct<SerfQueryResponse>(
 const UDP_ADDR = struct<SerfRelayHeader['destAddr']>(
   'net.UDPAddr',
   [field('IP', 'ip', bytes), field('Port', 'port', i64), field('Zone', 'zone', text)],
-  () => ({ ip: new Uint8Array(0), port: 0, zone: '' }),
+  () => ({ ip: EMPTY_BYTES, port: 0, zone: '' }),
 );
 
 /** `relayHeader`. */
 export const SERF_RELAY_HEADER = struct<SerfRelayHeader>(
   'relayHeader',
   [field('DestAddr', 'destAddr', UDP_ADDR), field('DestName', 'destName', text)],
-  () => ({ destAddr: { ip: new Uint8Array(0), port: 0, zone: '' }, destName: '' }),
+  () => ({ destAddr: { ip: EMPTY_BYTES, port: 0, zone: '' }, destName: '' }),
 );
 
 /** serf `Member` (conflict responses). */
@@ -178,7 +179,7 @@ export const SERF_MEMBER = struct<SerfMember>(
   ],
   () => ({
     name: '',
-    addr: new Uint8Array(0),
+    addr: EMPTY_BYTES,
     port: 0,
     tags: new Map(),
     status: 0,
@@ -193,7 +194,7 @@ export const SERF_MEMBER = struct<SerfMember>(
 
 /** `keyRequest` (serf: serf/keymanager.go). */
 export const SERF_KEY_REQUEST = struct<SerfKeyRequest>('keyRequest', [field('Key', 'key', bytes)], () => ({
-  key: new Uint8Array(0),
+  key: EMPTY_BYTES,
 }));
 
 /** `nodeKeyResponse` (serf: serf/internal_query.go). */
