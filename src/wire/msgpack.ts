@@ -272,17 +272,14 @@ export class Writer {
 }
 
 /**
- * A fresh copy of `b[start..end)`. Small copies loop by hand: for the short fields of gossip
- * messages that is several times faster than `slice` (which goes through species lookup).
+ * A fresh copy of `b[start..end)`. Tiny copies (IPv4 addresses, Vsn) loop by hand, which beats
+ * `slice` below about 8 bytes; larger ones use `slice`.
  */
 export function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {
   const n = end - start;
+  if (n > 8) return b.slice(start, end);
   const out = new Uint8Array(n);
-  if (n <= 64) {
-    for (let i = 0; i < n; i++) out[i] = b[start + i]!;
-  } else {
-    out.set(b.subarray(start, end));
-  }
+  for (let i = 0; i < n; i++) out[i] = b[start + i]!;
   return out;
 }
 
