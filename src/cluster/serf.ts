@@ -173,7 +173,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
   private state: SerfState = 'alive';
   private lastNow: number;
   private events: SerfEvent[] = [];
-  /** Serf user messages addressed to ourselves, handled after the current input. */
+  /** Serf user messages addressed to ourselves, delivered at the next tick (as if sent over UDP). */
   private selfMessages: Uint8Array[] = [];
   private readonly joins = new Map<number, JoinPurpose>();
   private ignoreOldJoins = 0;
@@ -541,13 +541,6 @@ export class Serf implements ProtocolCore<SerfEvent> {
 
   private leaveInput(now: number): void {
     this.drainSwim(now);
-    // Messages we addressed to ourselves (our own query's acks/responses) loop back here.
-    for (let i = 0; i < 64 && this.selfMessages.length > 0; i++) {
-      const batch = this.selfMessages;
-      this.selfMessages = [];
-      for (const m of batch) this.handleSerfBytes(now, m, this.swim.self.addr);
-      this.drainSwim(now);
-    }
     this.snap?.memberClock(this.clock.time());
   }
 
@@ -684,6 +677,10 @@ export class Serf implements ProtocolCore<SerfEvent> {
     } else if (key === 'leave-propagate') {
       this.state = 'left';
       this.events.push({ type: 'leave-done', intentTimedOut: this.leaveIntentTimedOut });
+    } else if (key === 'self-delivery') {
+      const batch = this.selfMessages;
+      this.selfMessages = [];
+      for (const m of batch) this.handleSerfBytes(now, m, this.swim.self.addr);
     } else if (key.startsWith('prune:')) {
       this.emitChange(this.table.erase(key.slice('prune:'.length)));
     }
@@ -741,8 +738,12 @@ export class Serf implements ProtocolCore<SerfEvent> {
   /** Send one Serf message straight to `to` (loops back locally when `to` is ourselves). */
   private sendTo(now: number, to: Address, body: Uint8Array): void {
     const self = this.swim.self.addr;
-    if (to.ip === self.ip && to.port === self.port) this.selfMessages.push(body);
-    else this.swim.sendUserMessage(now, to, body);
+    if (to.ip === self.ip && to.port === self.port) {
+      // Like Go's send to its own address, the message arrives later, not inside this call: a
+      // caller that starts a query gets its handle before its own ack shows up.
+      this.selfMessages.push(body);
+      if (!this.timers.has('self-delivery')) this.timers.set('self-delivery', now);
+    } else this.swim.sendUserMessage(now, to, body);
   }
 
   private broadcastJoinIntent(now: number, lTime: LamportTime): void {

@@ -259,3 +259,14 @@ test('bad query options are one ConfigError and nothing is sent', () => {
   w.world.runFor(2_000);
   assert.equal(w.ofType(1, 'query').length, 0);
 });
+
+test("the querier's own ack arrives after query() returned, so a caller can register for it first", () => {
+  const w = cluster(2);
+  const h = w.world.command(0, (s, now) =>
+    s.query(now, 'q', te.encode(''), { requestAck: true, timeoutMs: 1_000 }),
+  );
+  const ownAck = () => w.ofType(0, 'query-ack').some((a) => a.queryLTime === h.lTime && a.from === 'node-0');
+  assert.equal(ownAck(), false, 'delivered inside the query() call');
+  w.world.runFor(1);
+  assert.equal(ownAck(), true);
+});
