@@ -3,7 +3,7 @@
  * place that lists them.
  */
 import type { Command } from 'commander';
-import { simCommand } from './sim.js';
+export const commands: CliCommand[] = [simCommand, seedCommand];
 
 /** One subcommand module. */
 export interface CliCommand {
@@ -13,4 +13,4 @@ export interface CliCommand {
   seedMode?: { matches(argv: readonly string[]): boolean; run(argv: readonly string[]): Promise<number> };
 }
 
-export const commands: CliCommand[] = [simCommand];
+export const commands: CliCommand[] = [simCommand, seedCommand];

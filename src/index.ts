@@ -1,0 +1,43 @@
+/**
+ * gossip-peer: cluster membership and failure detection over UDP gossip, wire-compatible with
+ * HashiCorp memberlist 0.2.2 / Serf 0.9.4. The package barrel; importing it starts nothing.
+ *
+ * ```ts
+ * import { createNode } from 'gossip-peer';
+ * await using node = await createNode({ bind: '127.0.0.1:7946', join: ['127.0.0.1:7947'] });
+ * node.on('member-failed', (e) => console.log('failed:', e.member.name));
+ * ```
+ */
+export { createNode, GossipNode } from './runtime/node.js';
+export type {
+  GossipNodeEventMap,
+  JoinOptions,
+  Member,
+  MemberEventType,
+  MemberFilter,
+  NodeEvent,
+  NodeMemberEvent,
+  NodeQueryEvent,
+  NodeQueryOptions,
+  NodeShutdownEvent,
+  NodeTransportErrorEvent,
+  NodeUserEvent,
+  QueryReply,
+} from './runtime/node.js';
+export type { NodeOptions } from './runtime/options.js';
+export { DEFAULT_PORT } from './runtime/options.js';
+export type { EventStreamOptions } from './runtime/event-stream.js';
+export type { Address } from './swim/io.js';
+export type { Logger } from './swim/logger.js';
+export type { Profile } from './swim/config.js';
+export type { MemberStatus } from './cluster/members.js';
+export {
+  GossipError,
+  ConfigError,
+  DecodeError,
+  EncodeError,
+  StateError,
+  TooLargeError,
+  type GossipErrorCode,
+} from './wire/errors.js';
+export { TransportError, type TransportOp } from './transport/errors.js';

@@ -1,0 +1,657 @@
+/**
+ * `createNode(options)`: a real gossip-peer node — the Serf-compatible core over memberlist's SWIM
+ * core, driven by real UDP+TCP sockets and one timer. Events carry Serf's names (`member-join`,
+ * `member-update`, `member-leave`, `member-failed`, `member-reap`, `user`, `query`).
+ *
+ * Nothing here runs at import time: sockets and timers exist only between `createNode` and
+ * `close`, and every node owns its own (two nodes in one process never share state).
+ */
+import { EventEmitter } from 'node:events';
+import type { Member } from '../cluster/members.js';
+import type { MemberFilter } from '../cluster/member-filter.js';
+import type { SerfEvent } from '../cluster/events.js';
+import type { Serf } from '../cluster/serf.js';
+import { encodeTags } from '../cluster/codec.js';
+import { resolveSerfConfig } from '../cluster/config.js';
+import { resolveConfig } from '../swim/config.js';
+import type { Address } from '../swim/io.js';
+import { noopLogger, type Logger } from '../swim/logger.js';
+import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
+import { streamFrameLength } from '../wire/stream.js';
+import { parseHostPort } from '../transport/address.js';
+import { realClock, type Clock } from '../transport/clock.js';
+import type { TransportError } from '../transport/errors.js';
+import { openNetTransport, type Transport, type TransportHandlers } from '../transport/net.js';
+import { Driver } from './driver.js';
+import { createEventStream, type EventSink, type EventStreamOptions } from './event-stream.js';
+import { defaultNodeName, DEFAULT_PORT, resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './options.js';
+import { CryptoRandom } from './random.js';
+import { buildStack } from './stack.js';
+
+export type { Member, MemberFilter };
+
+/** memberlist's MetaMaxSize: the encoded tags must fit. */
+const META_MAX_BYTES = 512;
+/** Cap of the join retry backoff. */
+const MAX_JOIN_BACKOFF_MS = 30_000;
+
+/** Serf's member event names. */
+export type MemberEventType = 'member-join' | 'member-update' | 'member-leave' | 'member-failed' | 'member-reap';
+
+/** A member joined, changed tags, left gracefully, failed, or was reaped. */
+export interface NodeMemberEvent {
+  readonly type: MemberEventType;
+  readonly member: Member;
+  /** Wall-clock time of delivery (Unix epoch ms). */
+  readonly ts: number;
+}
+
+/** A Serf user event (application-level broadcast), delivered once per node. */
+export interface NodeUserEvent {
+  readonly type: 'user';
+  readonly name: string;
+  readonly payload: Uint8Array;
+  /** The event's Lamport time. */
+  readonly lTime: number;
+  /** The sender allowed coalescing. */
+  readonly coalesce: boolean;
+  /** Delivered as a multicast to a tag/node group (docs/multicast.md). */
+  readonly multicast: boolean;
+  readonly ts: number;
+}
+
+/** A Serf query this node passed the filters of. Answer it at most once, before its deadline. */
+export interface NodeQueryEvent {
+  readonly type: 'query';
+  readonly name: string;
+  readonly payload: Uint8Array;
+  readonly lTime: number;
+  /** The querier's name and address. */
+  readonly sourceNode: string;
+  readonly source: Address;
+  /**
+   * Sends the one response. Throws `TooLargeError` above the response size limit, `StateError` if
+   * already answered, past the deadline, or the node is closed.
+   */
+  respond(payload: Uint8Array | string): void;
+  readonly ts: number;
+}
+
+/** A socket problem (send failure, refused inbound stream…); the node keeps running. */
+export interface NodeTransportErrorEvent {
+  readonly type: 'transport-error';
+  readonly error: TransportError;
+  readonly ts: number;
+}
+
+/** The node stopped itself: it lost a name conflict (Serf's minority rule). It is closed after this. */
+export interface NodeShutdownEvent {
+  readonly type: 'shutdown';
+  readonly reason: 'name-conflict';
+  readonly ts: number;
+}
+
+/** Every event a node delivers. */
+export type NodeEvent = NodeMemberEvent | NodeUserEvent | NodeQueryEvent | NodeTransportErrorEvent | NodeShutdownEvent;
+
+/** Event name → listener arguments, for the typed `on`/`once`/`off`. */
+export interface GossipNodeEventMap {
+  'member-join': [NodeMemberEvent];
+  'member-update': [NodeMemberEvent];
+  'member-leave': [NodeMemberEvent];
+  'member-failed': [NodeMemberEvent];
+  'member-reap': [NodeMemberEvent];
+  user: [NodeUserEvent];
+  query: [NodeQueryEvent];
+  'transport-error': [NodeTransportErrorEvent];
+  shutdown: [NodeShutdownEvent];
+}
+
+/** An answer to one of our queries. */
+export type QueryReply =
+  | { readonly type: 'ack'; readonly from: string }
+  | { readonly type: 'response'; readonly from: string; readonly payload: Uint8Array };
+
+/** Options of {@link GossipNode.query}. */
+export interface NodeQueryOptions {
+  /** Only these nodes answer. */
+  readonly filterNodes?: readonly string[];
+  /** Only nodes whose tags match (unanchored Go regex per tag, as Serf). */
+  readonly filterTags?: Readonly<Record<string, string>>;
+  /** Ask every processing node for an ack. */
+  readonly requestAck?: boolean;
+  /** Extra relayed copies of every answer (0…255). */
+  readonly relayFactor?: number;
+  /** Response window; default Serf's (gossip interval × 16 × ceil(log10(n + 1))). */
+  readonly timeoutMs?: number;
+  /** Stops waiting (the query itself is already out). */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of {@link GossipNode.join}. */
+export interface JoinOptions {
+  /** Attempts before giving up with `GP_ERR_JOIN`. Default 1; `Infinity` retries until success or abort. */
+  readonly attempts?: number;
+  /** Delay before the second attempt, doubled after each failure up to 30 s. Default 1000. */
+  readonly retryIntervalMs?: number;
+  /** Called after each failed attempt that will be retried. */
+  readonly onRetry?: (info: { attempt: number; delayMs: number; errors: readonly string[] }) => void;
+  readonly signal?: AbortSignal;
+}
+
+function abortedError(what: string): GossipError {
+  return new GossipError('GP_ERR_ABORTED', `${what} aborted`);
+}
+
+function toBytes(p: Uint8Array | string | undefined): Uint8Array {
+  if (p === undefined) return new Uint8Array(0);
+  return typeof p === 'string' ? new TextEncoder().encode(p) : p;
+}
+
+/** Sleeps `ms` unless `signal` aborts first (then rejects with `GP_ERR_ABORTED`). */
+function delay(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const active = signals.filter((s): s is AbortSignal => s !== undefined);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      for (const s of active) s.removeEventListener('abort', onAbort);
+      reject(abortedError('join'));
+    };
+    const t = setTimeout(() => {
+      for (const s of active) s.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    for (const s of active) {
+      if (s.aborted) return onAbort();
+      s.addEventListener('abort', onAbort, { once: true });
+    }
+  });
+}
+
+/** A running node. Create it with {@link createNode}. */
+export class GossipNode extends EventEmitter<GossipNodeEventMap> {
+  /** This node's name in the cluster. */
+  readonly name: string;
+  /** The bound UDP+TCP address (the real port when port 0 was asked for). */
+  readonly address: Address;
+  /** The address advertised to peers. */
+  readonly advertiseAddress: Address;
+
+  readonly #core: Serf;
+  readonly #driver: Driver<SerfEvent>;
+  readonly #transport: Transport;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #closer = new AbortController();
+  readonly #streams = new Set<EventSink<NodeEvent>>();
+  readonly #joinWaiters = new Map<number, (r: { contacted: number; errors: string[] }) => void>();
+  readonly #leaveWaiters: (() => void)[] = [];
+  readonly #queries = new Map<number, EventSink<QueryReply>>();
+  #backlog: NodeEvent[] | undefined = [];
+  #closing: Promise<void> | undefined;
+
+  /** @internal Use {@link createNode}. */
+  constructor(parts: {
+    name: string;
+    address: Address;
+    advertise: Address;
+    core: Serf;
+    driver: Driver<SerfEvent>;
+    transport: Transport;
+    clock: Clock;
+    logger: Logger;
+  }) {
+    super();
+    this.name = parts.name;
+    this.address = parts.address;
+    this.advertiseAddress = parts.advertise;
+    this.#core = parts.core;
+    this.#driver = parts.driver;
+    this.#transport = parts.transport;
+    this.#clock = parts.clock;
+    this.#log = parts.logger;
+  }
+
+  /** Whether {@link close} was called (or the node shut itself down). */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** An AbortSignal that fires when the node closes (for tying other work to its lifetime). */
+  get closedSignal(): AbortSignal {
+    return this.#closer.signal;
+  }
+
+  /**
+   * Members as this node sees them, including failed and left ones until reaped. Filter by tags
+   * (per tag: a string is an anchored Go regex as in `serf members -tag`, so a plain value matches
+   * exactly; or a JS RegExp), by status (`alive`, `leaving`, `left`, `failed`, or a regex) and by name.
+   * Throws `ConfigError` for an invalid expression.
+   */
+  members(filter?: MemberFilter): Member[] {
+    return this.#core.members(filter);
+  }
+
+  /** This node as the cluster sees it. */
+  localMember(): Member {
+    return this.#core.localMember();
+  }
+
+  /**
+   * Joins a cluster through `seeds` (`IP:PORT` strings or addresses). Resolves with the number of
+   * seeds that answered; rejects with `GP_ERR_JOIN` after `attempts` failed attempts, with
+   * `GP_ERR_ABORTED` when `signal` aborts or the node closes, `ConfigError` for a bad seed.
+   */
+  async join(seeds: readonly (string | Address)[], opts: JoinOptions = {}): Promise<number> {
+    this.#assertOpen();
+    const addrs: Address[] = [];
+    const problems: string[] = [];
+    seeds.forEach((s, i) => {
+      const a = typeof s === 'string' ? parseHostPort(s, DEFAULT_PORT) : s;
+      if (typeof a === 'string') problems.push(`seeds[${i}]: ${a}`);
+      else addrs.push(a);
+    });
+    if (addrs.length === 0 && problems.length === 0) problems.push('seeds: at least one seed is needed');
+    if (problems.length > 0) throw new ConfigError(problems);
+    const attempts = opts.attempts ?? 1;
+    let backoff = opts.retryIntervalMs ?? 1000;
+    const signals = [opts.signal, this.#closer.signal];
+    for (let attempt = 1; ; attempt++) {
+      if (signals.some((s) => s?.aborted)) throw abortedError('join');
+      const result = await this.#joinOnce(addrs, signals);
+      if (result.contacted > 0) return result.contacted;
+      if (attempt >= attempts) {
+        throw new GossipError('GP_ERR_JOIN', `could not join any seed: ${result.errors.join('; ') || 'no answer'}`);
+      }
+      opts.onRetry?.({ attempt, delayMs: backoff, errors: result.errors });
+      this.#log.debug({ attempt, delayMs: backoff, errors: result.errors }, 'join failed, retrying');
+      await delay(backoff, signals);
+      backoff = Math.min(MAX_JOIN_BACKOFF_MS, backoff * 2);
+    }
+  }
+
+  #joinOnce(seeds: Address[], signals: readonly (AbortSignal | undefined)[]): Promise<{ contacted: number; errors: string[] }> {
+    return new Promise((resolve, reject) => {
+      const active = signals.filter((s): s is AbortSignal => s !== undefined);
+      let id = -1;
+      const onAbort = (): void => {
+        this.#joinWaiters.delete(id);
+        reject(abortedError('join'));
+      };
+      for (const s of active) s.addEventListener('abort', onAbort, { once: true });
+      try {
+        id = this.#driver.run((now) => this.#core.join(now, seeds));
+      } catch (err) {
+        for (const s of active) s.removeEventListener('abort', onAbort);
+        reject(err);
+        return;
+      }
+      this.#joinWaiters.set(id, (r) => {
+        for (const s of active) s.removeEventListener('abort', onAbort);
+        resolve(r);
+      });
+    });
+  }
+
+  /**
+   * Leaves the cluster gracefully: Serf's leave intent, then memberlist's dead-self broadcast, then
+   * a short propagation delay; other nodes see `member-leave`. Call {@link close} afterwards.
+   * `signal` stops the waiting (the leave goes on until `close`).
+   */
+  leave(opts: { signal?: AbortSignal } = {}): Promise<void> {
+    this.#assertOpen();
+    if (this.#core.serfState === 'left') return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const signals = [opts.signal, this.#closer.signal].filter((s): s is AbortSignal => s !== undefined);
+      const onAbort = (): void => {
+        const i = this.#leaveWaiters.indexOf(done);
+        if (i >= 0) this.#leaveWaiters.splice(i, 1);
+        reject(abortedError('leave'));
+      };
+      const done = (): void => {
+        for (const s of signals) s.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      if (signals.some((s) => s.aborted)) return reject(abortedError('leave'));
+      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
+      this.#leaveWaiters.push(done);
+      if (this.#core.serfState === 'leaving') return; // a leave is already under way: wait for it
+      try {
+        this.#driver.run((now) => this.#core.leave(now));
+      } catch (err) {
+        for (const s of signals) s.removeEventListener('abort', onAbort);
+        this.#leaveWaiters.splice(this.#leaveWaiters.indexOf(done), 1);
+        reject(err);
+      }
+    });
+  }
+
+  /**
+   * Replaces this node's tags; every node sees `member-update`. Throws `TooLargeError` above 512
+   * encoded bytes (nothing sent), `StateError` after close.
+   */
+  async setTags(tags: Readonly<Record<string, string>>): Promise<void> {
+    this.#assertOpen();
+    this.#driver.run((now) => this.#core.setTags(now, tags));
+  }
+
+  /**
+   * Broadcasts a Serf user event to every node (this one included). Throws `TooLargeError` above
+   * Serf's user event limit (512 bytes of name + payload by default).
+   */
+  async event(name: string, payload?: Uint8Array | string, opts: { coalesce?: boolean } = {}): Promise<void> {
+    this.#assertOpen();
+    this.#driver.run((now) => this.#core.userEvent(now, name, toBytes(payload), opts.coalesce ?? true));
+  }
+
+  /**
+   * Sends a Serf query and yields acks and responses until its timeout. Throws `TooLargeError`
+   * above the query size limit (nothing sent).
+   */
+  query(name: string, payload?: Uint8Array | string, opts: NodeQueryOptions = {}): AsyncIterableIterator<QueryReply> {
+    this.#assertOpen();
+    const { signal, ...rest } = opts;
+    let lTime = -1;
+    const { sink, iterable } = createEventStream<QueryReply>(
+      signal ? { signal, maxBuffered: 65_536 } : { maxBuffered: 65_536 },
+      () => {},
+      () => this.#queries.delete(lTime),
+    );
+    const handle = this.#driver.run((now) =>
+      this.#core.query(now, name, toBytes(payload), {
+        ...(rest.filterNodes ? { filterNodes: rest.filterNodes } : {}),
+        ...(rest.filterTags ? { filterTags: rest.filterTags } : {}),
+        ...(rest.requestAck !== undefined ? { requestAck: rest.requestAck } : {}),
+        ...(rest.relayFactor !== undefined ? { relayFactor: rest.relayFactor } : {}),
+        ...(rest.timeoutMs !== undefined ? { timeoutMs: rest.timeoutMs } : {}),
+      }),
+    );
+    lTime = handle.lTime;
+    if (signal?.aborted) sink.end();
+    else this.#queries.set(lTime, sink);
+    return iterable;
+  }
+
+  /**
+   * Every event from now on as an async iterator (bounded: a consumer that falls more than
+   * `maxBuffered` events behind loses the oldest, with a warning logged). Ends at close or abort.
+   */
+  events(opts: EventStreamOptions = {}): AsyncIterableIterator<NodeEvent> {
+    let sinkRef: EventSink<NodeEvent> | undefined;
+    const { sink, iterable } = createEventStream<NodeEvent>(
+      opts,
+      (dropped) => this.#log.warn({ dropped }, 'event consumer too slow: dropped the oldest events'),
+      () => {
+        if (sinkRef) this.#streams.delete(sinkRef);
+      },
+    );
+    sinkRef = sink;
+    if (this.closed) sink.end();
+    else this.#streams.add(sink);
+    return iterable;
+  }
+
+  /**
+   * Stops the node at once: no leave message (others will declare it failed; call {@link leave}
+   * first for a graceful exit). Closes the sockets, ends event iterators, rejects pending joins
+   * and leaves with `GP_ERR_ABORTED`. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closing = (async () => {
+      this.#closer.abort();
+      this.#driver.stop();
+      this.#core.shutdown();
+      for (const s of this.#streams) s.end();
+      for (const s of this.#queries.values()) s.end();
+      this.#joinWaiters.clear();
+      this.#leaveWaiters.length = 0;
+      await this.#transport.close();
+    })();
+    return this.#closing;
+  }
+
+  /** `await using node = await createNode(…)` closes the node at scope exit. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** @internal Starts delivering events held back while `createNode` was running. */
+  releaseBacklog(): void {
+    const backlog = this.#backlog;
+    this.#backlog = undefined;
+    for (const e of backlog ?? []) this.#dispatch(e);
+  }
+
+  /** @internal The driver's event sink. */
+  onCoreEvent(e: SerfEvent): void {
+    const ts = this.#clock.now();
+    switch (e.type) {
+      case 'member-join':
+      case 'member-update':
+      case 'member-leave':
+      case 'member-failed':
+      case 'member-reap':
+        this.#deliver({ type: e.type, member: e.member, ts });
+        return;
+      case 'user':
+        this.#deliver({
+          type: 'user',
+          name: e.name,
+          payload: e.payload,
+          lTime: e.lTime,
+          coalesce: e.coalesce,
+          multicast: e.multicast === true,
+          ts,
+        });
+        return;
+      case 'query': {
+        const queryId = e.queryId;
+        this.#deliver({
+          type: 'query',
+          name: e.name,
+          payload: e.payload,
+          lTime: e.lTime,
+          sourceNode: e.sourceNode,
+          source: e.source,
+          respond: (payload) => {
+            this.#assertOpen();
+            this.#driver.run((now) => this.#core.respond(now, queryId, toBytes(payload)));
+          },
+          ts,
+        });
+        return;
+      }
+      case 'query-ack':
+        this.#queries.get(e.queryLTime)?.push({ type: 'ack', from: e.from });
+        return;
+      case 'query-response':
+        this.#queries.get(e.queryLTime)?.push({ type: 'response', from: e.from, payload: e.payload });
+        return;
+      case 'query-done':
+        this.#queries.get(e.queryLTime)?.end();
+        return;
+      case 'join-result': {
+        const w = this.#joinWaiters.get(e.requestId);
+        this.#joinWaiters.delete(e.requestId);
+        w?.({
+          contacted: e.contacted,
+          errors: e.errors.map((x) => `${x.addr.ip}:${x.addr.port}: ${x.reason}`),
+        });
+        return;
+      }
+      case 'leave-done':
+        for (const w of this.#leaveWaiters.splice(0)) w();
+        return;
+      case 'shutdown':
+        this.#log.warn({ reason: e.reason }, 'node shut itself down');
+        this.#deliver({ type: 'shutdown', reason: e.reason, ts });
+        void this.close();
+        return;
+      default:
+        return; // key results are handled by the agent layer when it asks for them
+    }
+  }
+
+  /** @internal The driver's transport-error sink. */
+  onTransportError(error: TransportError): void {
+    this.#log.debug({ err: error, op: error.op }, 'transport error');
+    this.#deliver({ type: 'transport-error', error, ts: this.#clock.now() });
+  }
+
+  #deliver(e: NodeEvent): void {
+    if (this.#backlog !== undefined) this.#backlog.push(e);
+    else this.#dispatch(e);
+  }
+
+  #dispatch(e: NodeEvent): void {
+    for (const s of this.#streams) s.push(e);
+    try {
+      this.emit(e.type, e as never);
+    } catch (err) {
+      this.#log.error({ err, event: e.type }, 'event listener threw');
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.closed) throw new StateError('node is closed');
+  }
+}
+
+/** Collects every problem of the memberlist and Serf tunables, for one ConfigError. */
+function configProblems(o: ResolvedNodeOptions): string[] {
+  const problems: string[] = [];
+  try {
+    resolveConfig(o.swim, o.profile);
+  } catch (err) {
+    if (err instanceof ConfigError) problems.push(...err.problems.map((p) => `swim.${p}`));
+    else throw err;
+  }
+  try {
+    resolveSerfConfig({ ...o.serf, nodeName: o.name ?? 'placeholder', tags: o.tags });
+  } catch (err) {
+    if (err instanceof ConfigError) problems.push(...err.problems.map((p) => `serf.${p}`));
+    else throw err;
+  }
+  return problems;
+}
+
+/**
+ * Creates and starts a node: validates every option (one `ConfigError` listing every problem),
+ * binds UDP+TCP (`TransportError`, code `GP_ERR_TRANSPORT`, e.g. port in use), starts the
+ * protocol and, if `join` seeds are given, joins through them (retried `joinAttempts` times;
+ * `GP_ERR_JOIN` when none answered). `signal` aborts the start (`GP_ERR_ABORTED`) and later closes
+ * the node. Events that happen before this resolves (the node's own `member-join` first) are
+ * delivered right after, so listeners attached at once see them.
+ */
+export async function createNode(options: NodeOptions = {}): Promise<GossipNode> {
+  let o: ResolvedNodeOptions;
+  try {
+    o = resolveNodeOptions(options);
+  } catch (err) {
+    // Report option and tunable problems together.
+    if (err instanceof ConfigError && options && typeof options === 'object') {
+      const extra = safeConfigProblems(options);
+      throw new ConfigError([...err.problems, ...extra]);
+    }
+    throw err;
+  }
+  const problems = configProblems(o);
+  if (problems.length > 0) throw new ConfigError(problems);
+  if (encodeTags(o.tags).length > META_MAX_BYTES) {
+    throw new TooLargeError(`Encoded length of tags exceeds limit of ${META_MAX_BYTES} bytes`);
+  }
+  if (o.signal?.aborted) throw abortedError('createNode');
+
+  const logger = o.logger ?? noopLogger;
+  const clock = realClock();
+  const random = new CryptoRandom();
+  const swimConfig = resolveConfig(o.swim, o.profile);
+
+  let node: GossipNode | undefined;
+  let driverHandlers: TransportHandlers | undefined;
+  const handlers: TransportHandlers = {
+    onPacket: (from, bytes) => driverHandlers?.onPacket(from, bytes),
+    onStream: (from, req) => (driverHandlers ? driverHandlers.onStream(from, req) : null),
+    onError: (err) => driverHandlers?.onError(err),
+  };
+  const transport = await openNetTransport(
+    { bind: o.bind, frameLength: streamFrameLength, tcpTimeoutMs: swimConfig.tcpTimeoutMs },
+    handlers,
+  );
+  try {
+    const port = o.advertisePort ?? transport.address.port;
+    const name = o.name ?? defaultNodeName(port);
+    const advertise: Address = { ip: o.advertiseIp, port };
+    const log = logger.child({ node: name });
+    const stack = buildStack({
+      name,
+      advertise,
+      tags: o.tags,
+      keys: o.keys,
+      profile: o.profile,
+      swim: o.swim,
+      serf: o.serf,
+      now: clock.now(),
+      random,
+      logger: log,
+    });
+    const driver = new Driver<SerfEvent>({
+      core: stack.core,
+      clock,
+      logger: log,
+      onEvent: (e) => node?.onCoreEvent(e),
+      onTransportError: (err) => node?.onTransportError(err),
+    });
+    node = new GossipNode({
+      name,
+      address: transport.address,
+      advertise,
+      core: stack.core,
+      driver,
+      transport,
+      clock,
+      logger: log,
+    });
+    driverHandlers = driver.handlers;
+    driver.start(transport);
+    log.info({ bind: transport.address, advertise }, 'node started');
+  } catch (err) {
+    await transport.close();
+    throw err;
+  }
+
+  const started = node;
+  const onAbort = (): void => void started.close();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  started.closedSignal.addEventListener('abort', () => o.signal?.removeEventListener('abort', onAbort), { once: true });
+  try {
+    if (o.join.length > 0) {
+      await started.join(o.join, {
+        attempts: o.joinAttempts,
+        retryIntervalMs: o.joinRetryIntervalMs,
+        ...(o.signal ? { signal: o.signal } : {}),
+      });
+    }
+  } catch (err) {
+    await started.close();
+    throw err;
+  }
+  // Held-back events go out after the caller's continuation attached its listeners.
+  setImmediate(() => started.releaseBacklog());
+  return started;
+}
+
+function safeConfigProblems(options: NodeOptions): string[] {
+  try {
+    return configProblems({
+      name: typeof options.name === 'string' ? options.name : undefined,
+      profile: options.profile === 'wan' || options.profile === 'local' ? options.profile : 'lan',
+      swim: options.swim && typeof options.swim === 'object' ? options.swim : {},
+      serf: options.serf && typeof options.serf === 'object' ? options.serf : {},
+      tags: {},
+    } as unknown as ResolvedNodeOptions);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * The options of {@link createNode}, their documented defaults, and their validation: every
+ * problem is collected and reported at once in one `ConfigError` before anything is started.
+ */
+import { hostname, networkInterfaces } from 'node:os';
+import type { Address } from '../swim/io.js';
+import type { Logger } from '../swim/logger.js';
+import type { Profile, SwimConfig } from '../swim/config.js';
+import type { SerfConfig } from '../cluster/config.js';
+import { ConfigError } from '../wire/errors.js';
+import { ipFamily, parseHostPort } from '../transport/address.js';
+
+/** Serf's and memberlist's default port. */
+export const DEFAULT_PORT = 7946;
+
+/** Options of {@link createNode}. Every field is optional. */
+export interface NodeOptions {
+  /**
+   * Unique node name. Default: `<hostname>-<port>` with the advertised port, which is stable across
+   * restarts on the same port and unique on one host.
+   */
+  readonly name?: string;
+  /**
+   * `IP:PORT` (IPv6 as `[::1]:7946`) to bind UDP and TCP to. Default `0.0.0.0:7946`. Port 0 picks a
+   * free port (read it from `node.address`).
+   */
+  readonly bind?: string;
+  /**
+   * `IP` or `IP:PORT` other nodes reach us at, when it differs from `bind` (NAT, containers, or a
+   * wildcard bind). Default: the bind address; with a wildcard bind, the first private IPv4 of the
+   * machine (as memberlist's `GetPrivateIP`), else the first non-internal IPv4.
+   */
+  readonly advertise?: string;
+  /** Seeds (`IP:PORT`) to join at start; `createNode` resolves after one of them answered. */
+  readonly join?: readonly string[];
+  /** Join attempts at start before `createNode` rejects with `GP_ERR_JOIN`. Default 3. */
+  readonly joinAttempts?: number;
+  /** Delay before the second join attempt, doubled after each failure up to 30 s. Default 1000. */
+  readonly joinRetryIntervalMs?: number;
+  /** Tags (Serf tags in node meta), at most 512 encoded bytes. Default none. */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Gossip encryption key(s): base64 text or raw bytes of 16, 24 or 32 bytes (AES-128/192/256).
+   * An array is a keyring whose first key encrypts and all of which decrypt. Default: no encryption.
+   */
+  readonly encryptKey?: string | Uint8Array | readonly (string | Uint8Array)[];
+  /** memberlist timing profile. Default `lan`; `local` for loopback tests, `wan` across sites. */
+  readonly profile?: Profile;
+  /** A pino-compatible logger. Default: no logging. */
+  readonly logger?: Logger;
+  /** Aborts `createNode` (and its initial join) and, once running, closes the node. */
+  readonly signal?: AbortSignal;
+  /** Advanced: memberlist tunables over the profile's values (see `SwimConfig`). */
+  readonly swim?: Partial<SwimConfig>;
+  /** Advanced: Serf tunables (see `SerfConfig`). */
+  readonly serf?: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
+}
+
+/** Options after validation and defaulting. */
+export interface ResolvedNodeOptions {
+  /** Explicit name, or undefined to derive `<hostname>-<port>` once the port is known. */
+  readonly name: string | undefined;
+  readonly bind: Address;
+  /** Advertised IP (never a wildcard) and port (undefined = the bound port). */
+  readonly advertiseIp: string;
+  readonly advertisePort: number | undefined;
+  readonly join: readonly Address[];
+  readonly joinAttempts: number;
+  readonly joinRetryIntervalMs: number;
+  readonly tags: Readonly<Record<string, string>>;
+  /** Primary first; empty = no encryption. */
+  readonly keys: readonly Uint8Array[];
+  readonly profile: Profile;
+  readonly logger: Logger | undefined;
+  readonly signal: AbortSignal | undefined;
+  readonly swim: Partial<SwimConfig>;
+  readonly serf: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
+}
+
+const KNOWN = new Set([
+  'name',
+  'bind',
+  'advertise',
+  'join',
+  'joinAttempts',
+  'joinRetryIntervalMs',
+  'tags',
+  'encryptKey',
+  'profile',
+  'logger',
+  'signal',
+  'swim',
+  'serf',
+]);
+
+const LOGGER_METHODS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'child'] as const;
+
+/** Validates `opts`; throws one {@link ConfigError} listing every problem. */
+export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions {
+  if (opts === null || typeof opts !== 'object') throw new ConfigError(['options: must be an object']);
+  const problems: string[] = [];
+  for (const k of Object.keys(opts)) if (!KNOWN.has(k)) problems.push(`${k}: unknown option`);
+
+  let name: string | undefined;
+  if (opts.name !== undefined) {
+    if (typeof opts.name !== 'string' || opts.name.length === 0) problems.push('name: must be a non-empty string');
+    else name = opts.name;
+  }
+
+  let bind: Address = { ip: '0.0.0.0', port: DEFAULT_PORT };
+  if (opts.bind !== undefined) {
+    const b = typeof opts.bind === 'string' ? parseHostPort(opts.bind, DEFAULT_PORT) : 'must be a string IP:PORT';
+    if (typeof b === 'string') problems.push(`bind: ${b}`);
+    else bind = b;
+  }
+
+  let advertiseIp: string | undefined;
+  let advertisePort: number | undefined;
+  if (opts.advertise !== undefined) {
+    const a = typeof opts.advertise === 'string' ? parseHostPort(opts.advertise, -1) : 'must be a string IP or IP:PORT';
+    if (typeof a === 'string') problems.push(`advertise: ${a}`);
+    else if (isWildcard(a.ip)) problems.push(`advertise: ${a.ip} is a wildcard address; advertise one peers can reach`);
+    else if (a.port === 0) problems.push('advertise: port must not be 0');
+    else {
+      advertiseIp = a.ip;
+      advertisePort = a.port === -1 ? undefined : a.port;
+    }
+  }
+  if (advertiseIp === undefined && opts.advertise === undefined) {
+    if (!isWildcard(bind.ip)) advertiseIp = bind.ip;
+    else {
+      advertiseIp = defaultAdvertiseIp(ipFamily(bind.ip) === 6 ? 6 : 4);
+      if (advertiseIp === undefined) problems.push(`advertise: bind ${bind.ip} is a wildcard and no usable interface address was found; set advertise`);
+    }
+  }
+
+  const join: Address[] = [];
+  if (opts.join !== undefined) {
+    if (!Array.isArray(opts.join)) problems.push('join: must be an array of IP:PORT strings');
+    else
+      (opts.join as unknown[]).forEach((s, i) => {
+        const a = typeof s === 'string' ? parseHostPort(s, DEFAULT_PORT) : 'must be a string IP:PORT';
+        if (typeof a === 'string') problems.push(`join[${i}]: ${a}`);
+        else join.push(a);
+      });
+  }
+
+  const joinAttempts = intOption(opts.joinAttempts, 'joinAttempts', 3, 1, 1_000_000, problems);
+  const joinRetryIntervalMs = intOption(opts.joinRetryIntervalMs, 'joinRetryIntervalMs', 1000, 1, 3_600_000, problems);
+
+  let tags: Readonly<Record<string, string>> = {};
+  if (opts.tags !== undefined) {
+    if (opts.tags === null || typeof opts.tags !== 'object' || Array.isArray(opts.tags)) problems.push('tags: must be an object of strings');
+    else {
+      for (const [k, v] of Object.entries(opts.tags)) if (typeof v !== 'string') problems.push(`tags.${k}: must be a string`);
+      tags = Object.freeze({ ...opts.tags });
+    }
+  }
+
+  const keys: Uint8Array[] = [];
+  if (opts.encryptKey !== undefined) {
+    const list = Array.isArray(opts.encryptKey) ? (opts.encryptKey as unknown[]) : [opts.encryptKey];
+    if (list.length === 0) problems.push('encryptKey: an empty keyring; omit the option for no encryption');
+    list.forEach((k, i) => {
+      const where = Array.isArray(opts.encryptKey) ? `encryptKey[${i}]` : 'encryptKey';
+      const key = decodeKey(k);
+      if (typeof key === 'string') problems.push(`${where}: ${key}`);
+      else keys.push(key);
+    });
+  }
+
+  let profile: Profile = 'lan';
+  if (opts.profile !== undefined) {
+    if (opts.profile !== 'lan' && opts.profile !== 'wan' && opts.profile !== 'local') problems.push(`profile: must be lan, wan or local (got ${String(opts.profile)})`);
+    else profile = opts.profile;
+  }
+
+  if (opts.logger !== undefined) {
+    const missing = LOGGER_METHODS.filter((m) => typeof (opts.logger as unknown as Record<string, unknown>)?.[m] !== 'function');
+    if (missing.length > 0) problems.push(`logger: must be pino-compatible (missing ${missing.join(', ')})`);
+  }
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) problems.push('signal: must be an AbortSignal');
+  for (const k of ['swim', 'serf'] as const) {
+    const v = opts[k];
+    if (v !== undefined && (v === null || typeof v !== 'object')) problems.push(`${k}: must be an object`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    name,
+    bind,
+    advertiseIp: advertiseIp as string,
+    advertisePort,
+    join,
+    joinAttempts,
+    joinRetryIntervalMs,
+    tags,
+    keys,
+    profile,
+    logger: opts.logger,
+    signal: opts.signal,
+    swim: opts.swim ?? {},
+    serf: opts.serf ?? {},
+  };
+}
+
+/** The default node name for `port`: `<hostname>-<port>`. */
+export function defaultNodeName(port: number): string {
+  return `${hostname()}-${port}`;
+}
+
+function isWildcard(ip: string): boolean {
+  return ip === '0.0.0.0' || ip === '::' || /^0*:0*:0*:0*:0*:0*:0*:0*$/.test(ip);
+}
+
+function intOption(v: unknown, name: string, def: number, min: number, max: number, problems: string[]): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    problems.push(`${name}: must be an integer between ${min} and ${max} (got ${String(v)})`);
+    return def;
+  }
+  return v;
+}
+
+/** base64 text or raw bytes → a 16/24/32-byte key, or a problem. */
+function decodeKey(k: unknown): Uint8Array | string {
+  let bytes: Uint8Array;
+  if (k instanceof Uint8Array) bytes = k;
+  else if (typeof k === 'string') {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(k) || k.length % 4 !== 0) return 'is not valid base64';
+    bytes = new Uint8Array(Buffer.from(k, 'base64'));
+  } else return 'must be base64 text or bytes';
+  if (bytes.length !== 16 && bytes.length !== 24 && bytes.length !== 32) {
+    return `must be 16, 24 or 32 bytes (AES-128/192/256), got ${bytes.length}`;
+  }
+  return new Uint8Array(bytes);
+}
+
+/** RFC 1918 and RFC 6598 ranges, as memberlist's `GetPrivateIP` (sockaddr's private blocks) prefers. */
+function isPrivateIPv4(ip: string): boolean {
+  const [a, b] = ip.split('.').map(Number) as [number, number];
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+}
+
+/** An address peers can reach us at when we bind a wildcard. */
+function defaultAdvertiseIp(family: 4 | 6): string | undefined {
+  const candidates: string[] = [];
+  for (const list of Object.values(networkInterfaces())) {
+    for (const i of list ?? []) {
+      if (i.internal) continue;
+      if (family === 4 && i.family === 'IPv4') candidates.push(i.address);
+      if (family === 6 && i.family === 'IPv6' && !i.address.startsWith('fe80')) candidates.push(i.address);
+    }
+  }
+  if (family === 4) return candidates.find(isPrivateIPv4) ?? candidates[0];
+  return candidates[0];
+}
