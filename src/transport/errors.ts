@@ -30,3 +30,18 @@ export class TransportError extends GossipError {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+const BIND_REASONS: Readonly<Record<string, string>> = {
+  EADDRINUSE: 'address already in use',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  EACCES: 'permission denied',
+  EAFNOSUPPORT: 'address family not supported',
+};
+
+/** A short human reason for a bind failure (`address already in use (EADDRINUSE)`). */
+export function bindFailureReason(err: unknown): string {
+  const code =
+    err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+  const reason = code !== undefined ? BIND_REASONS[code] : undefined;
+  return reason !== undefined ? `${reason} (${code})` : errorMessage(err);
+}

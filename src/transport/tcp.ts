@@ -10,7 +10,7 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Address, StreamFailure } from '../swim/io.js';
 import { ipFamily, unmapIPv4 } from './address.js';
-import { TransportError, errorMessage } from './errors.js';
+import { TransportError, bindFailureReason, errorMessage } from './errors.js';
 
 /**
  * Length of the first complete stream message at the start of `buf`, `undefined` while more bytes
@@ -94,7 +94,7 @@ export class TcpEndpoint {
       const onListenError = (err: Error): void => {
         server.close();
         reject(
-          new TransportError('bind', `cannot listen on TCP ${opts.ip}:${opts.port}: ${err.message}`, {
+          new TransportError('bind', `cannot listen on TCP ${opts.ip}:${opts.port}: ${bindFailureReason(err)}`, {
             cause: err,
           }),
         );

@@ -6,7 +6,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { Address } from '../swim/io.js';
 import { ipFamily, toSocketFamily, unmapIPv4 } from './address.js';
-import { TransportError, errorMessage } from './errors.js';
+import { TransportError, bindFailureReason, errorMessage } from './errors.js';
 
 /**
  * memberlist asks the kernel for a 2 MiB receive buffer and halves the request until it is
@@ -64,7 +64,7 @@ export class UdpEndpoint {
       const onBindError = (err: Error): void => {
         socket.close();
         reject(
-          new TransportError('bind', `cannot bind UDP ${opts.ip}:${opts.port}: ${err.message}`, {
+          new TransportError('bind', `cannot bind UDP ${opts.ip}:${opts.port}: ${bindFailureReason(err)}`, {
             cause: err,
           }),
         );

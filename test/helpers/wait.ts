@@ -3,16 +3,16 @@
  * never sleep-then-assert. A deadline failure names what was awaited.
  */
 
-/** Polls `predicate` every `intervalMs` until it is truthy; rejects after `timeoutMs`. */
+/** Polls `predicate` (sync or async) every `intervalMs` until it is truthy; rejects after `timeoutMs`. */
 export async function waitUntil<T>(
   what: string,
-  predicate: () => T | undefined | null | false,
+  predicate: () => T | undefined | null | false | Promise<T | undefined | null | false>,
   timeoutMs = 10_000,
   intervalMs = 10,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = predicate();
+    const v = await predicate();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, intervalMs));
