@@ -24,7 +24,13 @@ import type { TransportError } from '../transport/errors.js';
 import { openNetTransport, type Transport, type TransportHandlers } from '../transport/net.js';
 import { Driver } from './driver.js';
 import { createEventStream, type EventSink, type EventStreamOptions } from './event-stream.js';
-import { defaultNodeName, DEFAULT_PORT, resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './options.js';
+import {
+  defaultNodeName,
+  DEFAULT_PORT,
+  resolveNodeOptions,
+  type NodeOptions,
+  type ResolvedNodeOptions,
+} from './options.js';
 import { CryptoRandom } from './random.js';
 import { buildStack } from './stack.js';
 
@@ -36,7 +42,8 @@ const META_MAX_BYTES = 512;
 const MAX_JOIN_BACKOFF_MS = 30_000;
 
 /** Serf's member event names. */
-export type MemberEventType = 'member-join' | 'member-update' | 'member-leave' | 'member-failed' | 'member-reap';
+export type MemberEventType =
+  'member-join' | 'member-update' | 'member-leave' | 'member-failed' | 'member-reap';
 
 /** A member joined, changed tags, left gracefully, failed, or was reaped. */
 export interface NodeMemberEvent {
@@ -92,7 +99,8 @@ export interface NodeShutdownEvent {
 }
 
 /** Every event a node delivers. */
-export type NodeEvent = NodeMemberEvent | NodeUserEvent | NodeQueryEvent | NodeTransportErrorEvent | NodeShutdownEvent;
+export type NodeEvent =
+  NodeMemberEvent | NodeUserEvent | NodeQueryEvent | NodeTransportErrorEvent | NodeShutdownEvent;
 
 /** Event name → listener arguments, for the typed `on`/`once`/`off`. */
 export interface GossipNodeEventMap {
@@ -261,7 +269,10 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
       const result = await this.#joinOnce(addrs, signals);
       if (result.contacted > 0) return result.contacted;
       if (attempt >= attempts) {
-        throw new GossipError('GP_ERR_JOIN', `could not join any seed: ${result.errors.join('; ') || 'no answer'}`);
+        throw new GossipError(
+          'GP_ERR_JOIN',
+          `could not join any seed: ${result.errors.join('; ') || 'no answer'}`,
+        );
       }
       opts.onRetry?.({ attempt, delayMs: backoff, errors: result.errors });
       this.#log.debug({ attempt, delayMs: backoff, errors: result.errors }, 'join failed, retrying');
@@ -270,7 +281,10 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
     }
   }
 
-  #joinOnce(seeds: Address[], signals: readonly (AbortSignal | undefined)[]): Promise<{ contacted: number; errors: string[] }> {
+  #joinOnce(
+    seeds: Address[],
+    signals: readonly (AbortSignal | undefined)[],
+  ): Promise<{ contacted: number; errors: string[] }> {
     return new Promise((resolve, reject) => {
       const active = signals.filter((s): s is AbortSignal => s !== undefined);
       let id = -1;
@@ -348,7 +362,11 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
    * Sends a Serf query and yields acks and responses until its timeout. Throws `TooLargeError`
    * above the query size limit (nothing sent).
    */
-  query(name: string, payload?: Uint8Array | string, opts: NodeQueryOptions = {}): AsyncIterableIterator<QueryReply> {
+  query(
+    name: string,
+    payload?: Uint8Array | string,
+    opts: NodeQueryOptions = {},
+  ): AsyncIterableIterator<QueryReply> {
     this.#assertOpen();
     const { signal, ...rest } = opts;
     let lTime = -1;
@@ -377,15 +395,15 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
    * `maxBuffered` events behind loses the oldest, with a warning logged). Ends at close or abort.
    */
   events(opts: EventStreamOptions = {}): AsyncIterableIterator<NodeEvent> {
-    let sinkRef: EventSink<NodeEvent> | undefined;
+    const holder: { sink?: EventSink<NodeEvent> } = {};
     const { sink, iterable } = createEventStream<NodeEvent>(
       opts,
       (dropped) => this.#log.warn({ dropped }, 'event consumer too slow: dropped the oldest events'),
       () => {
-        if (sinkRef) this.#streams.delete(sinkRef);
+        if (holder.sink) this.#streams.delete(holder.sink);
       },
     );
-    sinkRef = sink;
+    holder.sink = sink;
     if (this.closed) sink.end();
     else this.#streams.add(sink);
     return iterable;
@@ -624,7 +642,9 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
   const started = node;
   const onAbort = (): void => void started.close();
   o.signal?.addEventListener('abort', onAbort, { once: true });
-  started.closedSignal.addEventListener('abort', () => o.signal?.removeEventListener('abort', onAbort), { once: true });
+  started.closedSignal.addEventListener('abort', () => o.signal?.removeEventListener('abort', onAbort), {
+    once: true,
+  });
   try {
     if (o.join.length > 0) {
       await started.join(o.join, {

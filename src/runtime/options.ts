@@ -103,13 +103,15 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
 
   let name: string | undefined;
   if (opts.name !== undefined) {
-    if (typeof opts.name !== 'string' || opts.name.length === 0) problems.push('name: must be a non-empty string');
+    if (typeof opts.name !== 'string' || opts.name.length === 0)
+      problems.push('name: must be a non-empty string');
     else name = opts.name;
   }
 
   let bind: Address = { ip: '0.0.0.0', port: DEFAULT_PORT };
   if (opts.bind !== undefined) {
-    const b = typeof opts.bind === 'string' ? parseHostPort(opts.bind, DEFAULT_PORT) : 'must be a string IP:PORT';
+    const b =
+      typeof opts.bind === 'string' ? parseHostPort(opts.bind, DEFAULT_PORT) : 'must be a string IP:PORT';
     if (typeof b === 'string') problems.push(`bind: ${b}`);
     else bind = b;
   }
@@ -117,9 +119,13 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
   let advertiseIp: string | undefined;
   let advertisePort: number | undefined;
   if (opts.advertise !== undefined) {
-    const a = typeof opts.advertise === 'string' ? parseHostPort(opts.advertise, -1) : 'must be a string IP or IP:PORT';
+    const a =
+      typeof opts.advertise === 'string'
+        ? parseHostPort(opts.advertise, -1)
+        : 'must be a string IP or IP:PORT';
     if (typeof a === 'string') problems.push(`advertise: ${a}`);
-    else if (isWildcard(a.ip)) problems.push(`advertise: ${a.ip} is a wildcard address; advertise one peers can reach`);
+    else if (isWildcard(a.ip))
+      problems.push(`advertise: ${a.ip} is a wildcard address; advertise one peers can reach`);
     else if (a.port === 0) problems.push('advertise: port must not be 0');
     else {
       advertiseIp = a.ip;
@@ -130,7 +136,10 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     if (!isWildcard(bind.ip)) advertiseIp = bind.ip;
     else {
       advertiseIp = defaultAdvertiseIp(ipFamily(bind.ip) === 6 ? 6 : 4);
-      if (advertiseIp === undefined) problems.push(`advertise: bind ${bind.ip} is a wildcard and no usable interface address was found; set advertise`);
+      if (advertiseIp === undefined)
+        problems.push(
+          `advertise: bind ${bind.ip} is a wildcard and no usable interface address was found; set advertise`,
+        );
     }
   }
 
@@ -146,13 +155,22 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
   }
 
   const joinAttempts = intOption(opts.joinAttempts, 'joinAttempts', 3, 1, 1_000_000, problems);
-  const joinRetryIntervalMs = intOption(opts.joinRetryIntervalMs, 'joinRetryIntervalMs', 1000, 1, 3_600_000, problems);
+  const joinRetryIntervalMs = intOption(
+    opts.joinRetryIntervalMs,
+    'joinRetryIntervalMs',
+    1000,
+    1,
+    3_600_000,
+    problems,
+  );
 
   let tags: Readonly<Record<string, string>> = {};
   if (opts.tags !== undefined) {
-    if (opts.tags === null || typeof opts.tags !== 'object' || Array.isArray(opts.tags)) problems.push('tags: must be an object of strings');
+    if (opts.tags === null || typeof opts.tags !== 'object' || Array.isArray(opts.tags))
+      problems.push('tags: must be an object of strings');
     else {
-      for (const [k, v] of Object.entries(opts.tags)) if (typeof v !== 'string') problems.push(`tags.${k}: must be a string`);
+      for (const [k, v] of Object.entries(opts.tags))
+        if (typeof v !== 'string') problems.push(`tags.${k}: must be a string`);
       tags = Object.freeze({ ...opts.tags });
     }
   }
@@ -171,15 +189,19 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
 
   let profile: Profile = 'lan';
   if (opts.profile !== undefined) {
-    if (opts.profile !== 'lan' && opts.profile !== 'wan' && opts.profile !== 'local') problems.push(`profile: must be lan, wan or local (got ${String(opts.profile)})`);
+    if (opts.profile !== 'lan' && opts.profile !== 'wan' && opts.profile !== 'local')
+      problems.push(`profile: must be lan, wan or local (got ${String(opts.profile)})`);
     else profile = opts.profile;
   }
 
   if (opts.logger !== undefined) {
-    const missing = LOGGER_METHODS.filter((m) => typeof (opts.logger as unknown as Record<string, unknown>)?.[m] !== 'function');
+    const missing = LOGGER_METHODS.filter(
+      (m) => typeof (opts.logger as unknown as Record<string, unknown>)?.[m] !== 'function',
+    );
     if (missing.length > 0) problems.push(`logger: must be pino-compatible (missing ${missing.join(', ')})`);
   }
-  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal)) problems.push('signal: must be an AbortSignal');
+  if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
+    problems.push('signal: must be an AbortSignal');
   for (const k of ['swim', 'serf'] as const) {
     const v = opts[k];
     if (v !== undefined && (v === null || typeof v !== 'object')) problems.push(`${k}: must be an object`);
@@ -213,7 +235,14 @@ function isWildcard(ip: string): boolean {
   return ip === '0.0.0.0' || ip === '::' || /^0*:0*:0*:0*:0*:0*:0*:0*$/.test(ip);
 }
 
-function intOption(v: unknown, name: string, def: number, min: number, max: number, problems: string[]): number {
+function intOption(
+  v: unknown,
+  name: string,
+  def: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
   if (v === undefined) return def;
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
     problems.push(`${name}: must be an integer between ${min} and ${max} (got ${String(v)})`);
@@ -239,7 +268,12 @@ function decodeKey(k: unknown): Uint8Array | string {
 /** RFC 1918 and RFC 6598 ranges, as memberlist's `GetPrivateIP` (sockaddr's private blocks) prefers. */
 function isPrivateIPv4(ip: string): boolean {
   const [a, b] = ip.split('.').map(Number) as [number, number];
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+  return (
+    a === 10 ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 100 && b >= 64 && b <= 127)
+  );
 }
 
 /** An address peers can reach us at when we bind a wildcard. */

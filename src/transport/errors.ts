@@ -41,7 +41,9 @@ const BIND_REASONS: Readonly<Record<string, string>> = {
 /** A short human reason for a bind failure (`address already in use (EADDRINUSE)`). */
 export function bindFailureReason(err: unknown): string {
   const code =
-    err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
+    err !== null && typeof err === 'object' && 'code' in err && typeof err.code === 'string'
+      ? err.code
+      : undefined;
   const reason = code !== undefined ? BIND_REASONS[code] : undefined;
   return reason !== undefined ? `${reason} (${code})` : errorMessage(err);
 }

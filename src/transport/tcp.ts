@@ -94,9 +94,13 @@ export class TcpEndpoint {
       const onListenError = (err: Error): void => {
         server.close();
         reject(
-          new TransportError('bind', `cannot listen on TCP ${opts.ip}:${opts.port}: ${bindFailureReason(err)}`, {
-            cause: err,
-          }),
+          new TransportError(
+            'bind',
+            `cannot listen on TCP ${opts.ip}:${opts.port}: ${bindFailureReason(err)}`,
+            {
+              cause: err,
+            },
+          ),
         );
       };
       server.once('error', onListenError);

@@ -24,7 +24,11 @@ test("the blog's two-terminal scenario: listening, append on both sides, Ctrl-C 
     await first.waitForLine(`remove: ${nameOf(p2)} 127.0.0.1:${p2}`, 15_000);
     const exit = await second.exited(15_000);
     assert.deepEqual(exit, { code: 0, signal: null });
-    assert.deepEqual(first.lines, [`listening at: ${p1}`, `append: ${nameOf(p2)} 127.0.0.1:${p2}`, `remove: ${nameOf(p2)} 127.0.0.1:${p2}`]);
+    assert.deepEqual(first.lines, [
+      `listening at: ${p1}`,
+      `append: ${nameOf(p2)} 127.0.0.1:${p2}`,
+      `remove: ${nameOf(p2)} 127.0.0.1:${p2}`,
+    ]);
     assert.equal(second.stderr, '');
   } finally {
     await first.kill();
@@ -59,7 +63,11 @@ test('a seed that is down at start is retried with one warning line, and joined 
     seed = new CliProcess([String(p1)]);
     await seed.waitForLine(`append: ${nameOf(p2)} 127.0.0.1:${p2}`, 20_000);
     await joiner.waitForLine(`append: ${nameOf(p1)} 127.0.0.1:${p1}`, 20_000);
-    assert.equal(joiner.stderr.trim().split('\n').length, 1, `one warning line, got ${JSON.stringify(joiner.stderr)}`);
+    assert.equal(
+      joiner.stderr.trim().split('\n').length,
+      1,
+      `one warning line, got ${JSON.stringify(joiner.stderr)}`,
+    );
     assert.ok(joiner.running, 'an unreachable seed is not fatal');
   } finally {
     await joiner.kill();

@@ -20,7 +20,9 @@ export class CliProcess {
     this.child = spawn(process.execPath, [CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stdout?.on('data', (b: Buffer) => (this.stdout += b.toString()));
     this.child.stderr?.on('data', (b: Buffer) => (this.stderr += b.toString()));
-    this.#exit = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.#exit = new Promise((resolve) =>
+      this.child.once('exit', (code, signal) => resolve({ code, signal })),
+    );
   }
 
   /** Lines printed on stdout so far. */
@@ -52,7 +54,10 @@ export class CliProcess {
   async exited(timeoutMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
     let t: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`process ${this.child.pid} did not exit within ${timeoutMs} ms`)), timeoutMs);
+      t = setTimeout(
+        () => reject(new Error(`process ${this.child.pid} did not exit within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
       return await Promise.race([this.#exit, timeout]);

@@ -37,7 +37,9 @@ async function waitForSerfMembers(
       200,
     );
   } catch (err) {
-    throw new Error(`${(err as Error).message}; last serf members: ${JSON.stringify(last)}\nagent log tail:\n${agent.log.slice(-3000)}`);
+    throw new Error(
+      `${(err as Error).message}; last serf members: ${JSON.stringify(last)}\nagent log tail:\n${agent.log.slice(-3000)}`,
+    );
   }
 }
 
@@ -52,69 +54,90 @@ function memberEvent(n: GossipNode, type: NodeMemberEvent['type'], name: string)
   return d.promise;
 }
 
-test('our node joins a 3-agent serf cluster, is listed alive with its tags, and detects a killed agent', { skip }, async () => {
-  const agents: SerfAgent[] = [];
-  let node: GossipNode | undefined;
-  try {
-    agents.push(await SerfAgent.start({ name: 'serf-a', tags: { role: 'serf' } }));
-    agents.push(await SerfAgent.start({ name: 'serf-b', join: [agents[0]!.addr] }));
-    agents.push(await SerfAgent.start({ name: 'serf-c', join: [agents[0]!.addr] }));
-    node = await createNode({ name: 'gp-1', bind: '127.0.0.1:0', tags: { role: 'web', lang: 'ts' }, join: [agents[1]!.addr] });
+test(
+  'our node joins a 3-agent serf cluster, is listed alive with its tags, and detects a killed agent',
+  { skip },
+  async () => {
+    const agents: SerfAgent[] = [];
+    let node: GossipNode | undefined;
+    try {
+      agents.push(await SerfAgent.start({ name: 'serf-a', tags: { role: 'serf' } }));
+      agents.push(await SerfAgent.start({ name: 'serf-b', join: [agents[0]!.addr] }));
+      agents.push(await SerfAgent.start({ name: 'serf-c', join: [agents[0]!.addr] }));
+      node = await createNode({
+        name: 'gp-1',
+        bind: '127.0.0.1:0',
+        tags: { role: 'web', lang: 'ts' },
+        join: [agents[1]!.addr],
+      });
 
-    for (const agent of agents) {
-      const members = await waitForSerfMembers(agent, `${agent.opts.name} to list gp-1 alive`, (ms) =>
-        ms.some((m) => m.name === 'gp-1' && m.status === 'alive'),
+      for (const agent of agents) {
+        const members = await waitForSerfMembers(agent, `${agent.opts.name} to list gp-1 alive`, (ms) =>
+          ms.some((m) => m.name === 'gp-1' && m.status === 'alive'),
+        );
+        const gp = members.find((m) => m.name === 'gp-1')!;
+        assert.deepEqual(gp.tags, { role: 'web', lang: 'ts' });
+        assert.equal(gp.addr, `127.0.0.1:${node.address.port}`);
+      }
+      const filtered = await agents[2]!.members(['-tag', 'role=web']);
+      assert.deepEqual(
+        filtered.map((m) => m.name),
+        ['gp-1'],
       );
-      const gp = members.find((m) => m.name === 'gp-1')!;
-      assert.deepEqual(gp.tags, { role: 'web', lang: 'ts' });
-      assert.equal(gp.addr, `127.0.0.1:${node.address.port}`);
-    }
-    const filtered = await agents[2]!.members(['-tag', 'role=web']);
-    assert.deepEqual(
-      filtered.map((m) => m.name),
-      ['gp-1'],
-    );
-    await waitUntil('our node to see 4 alive', () => node!.members({ status: 'alive' }).length === 4, 20_000);
-    assert.deepEqual(node.members({ name: 'serf-a' })[0]?.tags, { role: 'serf' });
-
-    const failed = memberEvent(node, 'member-failed', 'serf-c');
-    await agents[2]!.kill();
-    const e = await withTimeout('member-failed for serf-c', failed, 40_000);
-    assert.equal(e.member.status, 'failed');
-  } finally {
-    await node?.close();
-    await stopAll(agents);
-  }
-});
-
-test('serf agents join our node as their seed and every node sees every other; our leave shows as left', { skip }, async () => {
-  const agents: SerfAgent[] = [];
-  let node: GossipNode | undefined;
-  try {
-    node = await createNode({ name: 'gp-seed', bind: '127.0.0.1:0', tags: { role: 'seed' } });
-    const seed = `127.0.0.1:${node.address.port}`;
-    agents.push(await SerfAgent.start({ name: 'serf-1', join: [seed] }));
-    agents.push(await SerfAgent.start({ name: 'serf-2', join: [seed] }));
-    const names = ['gp-seed', 'serf-1', 'serf-2'];
-    for (const agent of agents) {
-      await waitForSerfMembers(agent, `${agent.opts.name} to list all three alive`, (ms) =>
-        names.every((n) => ms.some((m) => m.name === n && m.status === 'alive')),
+      await waitUntil(
+        'our node to see 4 alive',
+        () => node!.members({ status: 'alive' }).length === 4,
+        20_000,
       );
-    }
-    await waitUntil('our node to see all three alive', () => node!.members({ status: 'alive' }).length === 3, 20_000);
+      assert.deepEqual(node.members({ name: 'serf-a' })[0]?.tags, { role: 'serf' });
 
-    await withTimeout('our leave', node.leave(), 20_000);
-    await node.close();
-    for (const agent of agents) {
-      await waitForSerfMembers(agent, `${agent.opts.name} to list gp-seed as left`, (ms) =>
-        ms.some((m) => m.name === 'gp-seed' && m.status === 'left'),
-      );
+      const failed = memberEvent(node, 'member-failed', 'serf-c');
+      await agents[2]!.kill();
+      const e = await withTimeout('member-failed for serf-c', failed, 40_000);
+      assert.equal(e.member.status, 'failed');
+    } finally {
+      await node?.close();
+      await stopAll(agents);
     }
-  } finally {
-    await node?.close();
-    await stopAll(agents);
-  }
-});
+  },
+);
+
+test(
+  'serf agents join our node as their seed and every node sees every other; our leave shows as left',
+  { skip },
+  async () => {
+    const agents: SerfAgent[] = [];
+    let node: GossipNode | undefined;
+    try {
+      node = await createNode({ name: 'gp-seed', bind: '127.0.0.1:0', tags: { role: 'seed' } });
+      const seed = `127.0.0.1:${node.address.port}`;
+      agents.push(await SerfAgent.start({ name: 'serf-1', join: [seed] }));
+      agents.push(await SerfAgent.start({ name: 'serf-2', join: [seed] }));
+      const names = ['gp-seed', 'serf-1', 'serf-2'];
+      for (const agent of agents) {
+        await waitForSerfMembers(agent, `${agent.opts.name} to list all three alive`, (ms) =>
+          names.every((n) => ms.some((m) => m.name === n && m.status === 'alive')),
+        );
+      }
+      await waitUntil(
+        'our node to see all three alive',
+        () => node!.members({ status: 'alive' }).length === 3,
+        20_000,
+      );
+
+      await withTimeout('our leave', node.leave(), 20_000);
+      await node.close();
+      for (const agent of agents) {
+        await waitForSerfMembers(agent, `${agent.opts.name} to list gp-seed as left`, (ms) =>
+          ms.some((m) => m.name === 'gp-seed' && m.status === 'left'),
+        );
+      }
+    } finally {
+      await node?.close();
+      await stopAll(agents);
+    }
+  },
+);
 
 test('SIGKILL of our seed-mode process makes the serf agents report it failed', { skip }, async () => {
   const agents: SerfAgent[] = [];
@@ -128,7 +151,9 @@ test('SIGKILL of our seed-mode process makes the serf agents report it failed', 
     await ours.waitForLine(`append: serf-x 127.0.0.1:${agents[0]!.port}`);
     await ours.waitForLine(`append: serf-y 127.0.0.1:${agents[1]!.port}`);
     for (const agent of agents) {
-      await waitForSerfMembers(agent, `${agent.opts.name} to list us alive`, (ms) => ms.some((m) => m.name === ourName && m.status === 'alive'));
+      await waitForSerfMembers(agent, `${agent.opts.name} to list us alive`, (ms) =>
+        ms.some((m) => m.name === ourName && m.status === 'alive'),
+      );
     }
     await ours.kill();
     for (const agent of agents) {

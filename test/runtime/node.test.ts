@@ -25,7 +25,11 @@ async function closeAll(nodes: (GossipNode | undefined)[]): Promise<void> {
 }
 
 /** Resolves with the first event of `type` about `name`. */
-function nextMemberEvent(n: GossipNode, type: NodeMemberEvent['type'], name: string): Promise<NodeMemberEvent> {
+function nextMemberEvent(
+  n: GossipNode,
+  type: NodeMemberEvent['type'],
+  name: string,
+): Promise<NodeMemberEvent> {
   const d = deferred<NodeMemberEvent>();
   const on = (e: NodeMemberEvent): void => {
     if (e.member.name === name) {
@@ -121,7 +125,10 @@ test('an AbortSignal aborts createNode while it retries an unreachable seed, and
     signal: ac.signal,
   });
   setTimeout(() => ac.abort(), 300);
-  await assert.rejects(withTimeout('createNode to reject', started), (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_ABORTED');
+  await assert.rejects(
+    withTimeout('createNode to reject', started),
+    (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_ABORTED',
+  );
   // The port is free again.
   const again = await createNode({ bind: `127.0.0.1:${port}`, profile: 'local' });
   await again.close();
@@ -143,16 +150,29 @@ test('`await using` closes the node at the end of the scope', async () => {
     assert.equal(n.closed, false);
   }
   assert.equal(node.closed, true);
-  await assert.rejects(node.setTags({ a: 'b' }), (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_STATE');
+  await assert.rejects(
+    node.setTags({ a: 'b' }),
+    (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_STATE',
+  );
 });
 
 test('bad options reject with one ConfigError listing every problem, node and tunables alike', async () => {
   await assert.rejects(
-    createNode({ bind: 'nope', profile: 'moon' as 'lan', swim: { probeIntervalMs: -1 }, serf: { userEventSizeLimit: 0 }, extra: 1 } as never),
+    createNode({
+      bind: 'nope',
+      profile: 'moon' as 'lan',
+      swim: { probeIntervalMs: -1 },
+      serf: { userEventSizeLimit: 0 },
+      extra: 1,
+    } as never),
     (e: unknown) => {
       assert.ok(e instanceof ConfigError);
       const want = ['bind:', 'profile:', 'extra:', 'swim.probeIntervalMs', 'serf.userEventSizeLimit'];
-      for (const w of want) assert.ok(e.problems.some((p) => p.startsWith(w)), `${w} in ${e.problems.join(' | ')}`);
+      for (const w of want)
+        assert.ok(
+          e.problems.some((p) => p.startsWith(w)),
+          `${w} in ${e.problems.join(' | ')}`,
+        );
       return true;
     },
   );
@@ -161,9 +181,12 @@ test('bad options reject with one ConfigError listing every problem, node and tu
 test('binding a port in use rejects with a TransportError', async () => {
   const a = await createNode({ ...LOCAL });
   try {
-    await assert.rejects(createNode({ bind: `127.0.0.1:${a.address.port}`, profile: 'local' }), (e: unknown) => {
-      return e instanceof TransportError && e.code === 'GP_ERR_TRANSPORT' && e.syscallCode === 'EADDRINUSE';
-    });
+    await assert.rejects(
+      createNode({ bind: `127.0.0.1:${a.address.port}`, profile: 'local' }),
+      (e: unknown) => {
+        return e instanceof TransportError && e.code === 'GP_ERR_TRANSPORT' && e.syscallCode === 'EADDRINUSE';
+      },
+    );
   } finally {
     await a.close();
   }
@@ -198,7 +221,10 @@ test('nodes sharing an encryption key form a cluster; a node with another key ca
   let b: GossipNode | undefined;
   try {
     b = await createNode({ ...LOCAL, name: 'b', encryptKey: k1, join: [addr(a)] });
-    await waitUntil('a and b to agree', () => aliveNames(a).join() === 'a,b' && aliveNames(b!).join() === 'a,b');
+    await waitUntil(
+      'a and b to agree',
+      () => aliveNames(a).join() === 'a,b' && aliveNames(b!).join() === 'a,b',
+    );
     await assert.rejects(
       createNode({ ...LOCAL, name: 'intruder', encryptKey: k2, join: [addr(a)], joinAttempts: 1 }),
       (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_JOIN',

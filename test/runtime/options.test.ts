@@ -16,7 +16,11 @@ test('defaults: bind 0.0.0.0:7946, lan profile, no seeds, no keys, three join at
 });
 
 test('IPv6 bind, advertise with and without a port, seeds with default port', () => {
-  const o = resolveNodeOptions({ bind: '[::1]:7000', advertise: '10.1.2.3', join: ['[::1]:7001', '127.0.0.1'] });
+  const o = resolveNodeOptions({
+    bind: '[::1]:7000',
+    advertise: '10.1.2.3',
+    join: ['[::1]:7001', '127.0.0.1'],
+  });
   assert.deepEqual(o.bind, { ip: '::1', port: 7000 });
   assert.equal(o.advertiseIp, '10.1.2.3');
   assert.equal(o.advertisePort, undefined);
@@ -58,7 +62,20 @@ test('bad options are all reported in one ConfigError', () => {
   assert.ok(caught instanceof ConfigError, 'a ConfigError');
   assert.equal(caught.code, 'GP_ERR_CONFIG');
   const text = caught.problems.join('\n');
-  for (const key of ['colour', 'name', 'bind', 'advertise', 'join[0]', 'join[1]', 'tags.bad', 'encryptKey[0]', 'encryptKey[1]', 'profile', 'joinAttempts', 'logger']) {
+  for (const key of [
+    'colour',
+    'name',
+    'bind',
+    'advertise',
+    'join[0]',
+    'join[1]',
+    'tags.bad',
+    'encryptKey[0]',
+    'encryptKey[1]',
+    'profile',
+    'joinAttempts',
+    'logger',
+  ]) {
     assert.ok(
       caught.problems.some((p) => p.startsWith(`${key}:`)),
       `a problem for ${key} in:\n${text}`,

@@ -41,7 +41,8 @@ function parseArgs(argv: readonly string[]): SeedArgs {
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
-      if (!['bind', 'advertise', 'name', 'profile'].includes(key)) throw new CliError(`unknown option --${key}\n${USAGE}`, 2);
+      if (!['bind', 'advertise', 'name', 'profile'].includes(key))
+        throw new CliError(`unknown option --${key}\n${USAGE}`, 2);
       const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
       if (value === undefined || value === '') throw new CliError(`option --${key} needs a value`, 2);
       flags[key] = value;
@@ -50,7 +51,8 @@ function parseArgs(argv: readonly string[]): SeedArgs {
   if (positional.length < 1 || positional.length > 2) throw new CliError(USAGE, 2);
   const portText = positional[0]!;
   const port = Number(portText);
-  if (!/^\d{1,5}$/.test(portText) || port > 65535) throw new CliError(`invalid port "${portText}" (expected 0-65535)`, 2);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535)
+    throw new CliError(`invalid port "${portText}" (expected 0-65535)`, 2);
   const seed = positional[1];
   if (seed !== undefined) {
     const s = parseHostPort(seed);
@@ -64,7 +66,8 @@ function parseArgs(argv: readonly string[]): SeedArgs {
     throw new CliError(`invalid --advertise "${advertiseIp}": expected an IP address`, 2);
   }
   const profile = (flags.profile ?? 'lan') as Profile;
-  if (!['lan', 'wan', 'local'].includes(profile)) throw new CliError(`invalid --profile "${profile}" (lan, wan or local)`, 2);
+  if (!['lan', 'wan', 'local'].includes(profile))
+    throw new CliError(`invalid --profile "${profile}" (lan, wan or local)`, 2);
   return { port, seed, bindIp, advertiseIp, name: flags.name, profile };
 }
 
@@ -131,7 +134,9 @@ async function runSeed(argv: readonly string[]): Promise<number> {
         onRetry: ({ errors }) => {
           if (warned) return;
           warned = true;
-          process.stderr.write(`gossip-peer: warning: cannot reach seed ${args.seed} (${errors.join('; ') || 'no answer'}); retrying\n`);
+          process.stderr.write(
+            `gossip-peer: warning: cannot reach seed ${args.seed} (${errors.join('; ') || 'no answer'}); retrying\n`,
+          );
         },
       })
       .catch(() => {
