@@ -3,7 +3,8 @@
  * place that lists them.
  */
 import type { Command } from 'commander';
-export const commands: CliCommand[] = [simCommand, seedCommand];
+import { seedCommand } from './seed.js';
+import { simCommand } from './sim.js';
 
 /** One subcommand module. */
 export interface CliCommand {
