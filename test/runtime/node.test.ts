@@ -6,8 +6,19 @@ import { ConfigError, GossipError, TransportError } from '../../src/index.js';
 import { freePort } from '../helpers/ports.js';
 import { deferred, waitUntil, withTimeout } from '../helpers/wait.js';
 
-/** Fast timings on loopback: memberlist's `local` profile. */
-const LOCAL = { bind: '127.0.0.1:0', profile: 'local' } as const;
+/**
+ * Loopback nodes on the default `lan` profile: its 500 ms probe timeout tolerates a loaded CI
+ * machine (the `local` profile's 200 ms made a busy event loop look like a failed peer).
+ */
+const LOOPBACK = { bind: '127.0.0.1:0', profile: 'lan' } as const;
+
+/** Every member as `name:status`, for failure messages. */
+function view(n: GossipNode): string {
+  return n
+    .members()
+    .map((m) => `${m.name}:${m.status}`)
+    .join(' ');
+}
 
 function addr(n: GossipNode): string {
   return `127.0.0.1:${n.address.port}`;
@@ -42,12 +53,12 @@ function nextMemberEvent(
 }
 
 test('three nodes in one process join through each other and agree on the membership', async () => {
-  const a = await createNode({ ...LOCAL, name: 'a' });
+  const a = await createNode({ ...LOOPBACK, name: 'a' });
   let b: GossipNode | undefined;
   let c: GossipNode | undefined;
   try {
-    b = await createNode({ ...LOCAL, name: 'b', join: [addr(a)] });
-    c = await createNode({ ...LOCAL, name: 'c', join: [addr(b)] });
+    b = await createNode({ ...LOOPBACK, name: 'b', join: [addr(a)] });
+    c = await createNode({ ...LOOPBACK, name: 'c', join: [addr(b)] });
     for (const n of [a, b, c]) {
       await waitUntil(`${n.name} to see a, b, c alive`, () => aliveNames(n).join() === 'a,b,c');
     }
@@ -59,25 +70,29 @@ test('three nodes in one process join through each other and agree on the member
 });
 
 test('a node that closes without leaving is seen as failed; one that leaves is seen as left', async () => {
-  const a = await createNode({ ...LOCAL, name: 'a' });
+  const a = await createNode({ ...LOOPBACK, name: 'a' });
   let b: GossipNode | undefined;
   let c: GossipNode | undefined;
   try {
-    b = await createNode({ ...LOCAL, name: 'b', join: [addr(a)] });
-    c = await createNode({ ...LOCAL, name: 'c', join: [addr(a)] });
+    b = await createNode({ ...LOOPBACK, name: 'b', join: [addr(a)] });
+    c = await createNode({ ...LOOPBACK, name: 'c', join: [addr(a)] });
     await waitUntil('a to see three alive', () => aliveNames(a).length === 3);
     await waitUntil('c to see three alive', () => aliveNames(c!).length === 3);
 
     // c first, while a and b can both suspect it (b's confirmation shortens a's suspicion timeout).
     const cFailed = nextMemberEvent(a, 'member-failed', 'c');
     await c.close();
-    await withTimeout('a to see c fail', cFailed, 30_000);
+    await withTimeout('a to see c fail', cFailed, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}; a sees ${view(a)}`);
+    });
     assert.equal(a.members({ name: 'c' })[0]?.status, 'failed');
 
     const bLeft = nextMemberEvent(a, 'member-leave', 'b');
     await withTimeout('b to leave', b.leave(), 20_000);
     await b.close();
-    await withTimeout('a to see b leave', bLeft, 20_000);
+    await withTimeout('a to see b leave', bLeft, 20_000).catch((err: Error) => {
+      throw new Error(`${err.message}; a sees ${view(a)}`);
+    });
     assert.equal(a.members({ name: 'b' })[0]?.status, 'left');
   } finally {
     await closeAll([a, b, c]);
@@ -85,7 +100,7 @@ test('a node that closes without leaving is seen as failed; one that leaves is s
 });
 
 test("the node's first event is its own member-join, delivered to listeners attached after createNode", async () => {
-  const a = await createNode({ ...LOCAL, name: 'first' });
+  const a = await createNode({ ...LOOPBACK, name: 'first' });
   try {
     const it = a.events();
     const first = await withTimeout('the first event', it.next());
@@ -100,7 +115,7 @@ test("the node's first event is its own member-join, delivered to listeners atta
 });
 
 test('events() ends when the node closes, and when its signal aborts', async () => {
-  const a = await createNode({ ...LOCAL, name: 'x' });
+  const a = await createNode({ ...LOOPBACK, name: 'x' });
   const ac = new AbortController();
   const aborted = a.events({ signal: ac.signal });
   const untilClose = a.events();
@@ -137,7 +152,7 @@ test('an AbortSignal aborts createNode while it retries an unreachable seed, and
 test('an unreachable seed makes createNode reject with GP_ERR_JOIN after its attempts', async () => {
   const deadPort = await freePort();
   await assert.rejects(
-    createNode({ ...LOCAL, join: [`127.0.0.1:${deadPort}`], joinAttempts: 2, joinRetryIntervalMs: 50 }),
+    createNode({ ...LOOPBACK, join: [`127.0.0.1:${deadPort}`], joinAttempts: 2, joinRetryIntervalMs: 50 }),
     (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_JOIN',
   );
 });
@@ -145,7 +160,7 @@ test('an unreachable seed makes createNode reject with GP_ERR_JOIN after its att
 test('`await using` closes the node at the end of the scope', async () => {
   let node: GossipNode | undefined;
   {
-    await using n = await createNode({ ...LOCAL, name: 'scoped' });
+    await using n = await createNode({ ...LOOPBACK, name: 'scoped' });
     node = n;
     assert.equal(n.closed, false);
   }
@@ -179,7 +194,7 @@ test('bad options reject with one ConfigError listing every problem, node and tu
 });
 
 test('binding a port in use rejects with a TransportError', async () => {
-  const a = await createNode({ ...LOCAL });
+  const a = await createNode({ ...LOOPBACK });
   try {
     await assert.rejects(
       createNode({ bind: `127.0.0.1:${a.address.port}`, profile: 'local' }),
@@ -193,10 +208,10 @@ test('binding a port in use rejects with a TransportError', async () => {
 });
 
 test('members() filters by tag (exact string or RegExp) and status', async () => {
-  const a = await createNode({ ...LOCAL, name: 'web-1', tags: { role: 'web', zone: 'a' } });
+  const a = await createNode({ ...LOOPBACK, name: 'web-1', tags: { role: 'web', zone: 'a' } });
   let b: GossipNode | undefined;
   try {
-    b = await createNode({ ...LOCAL, name: 'db-1', tags: { role: 'db', zone: 'a' }, join: [addr(a)] });
+    b = await createNode({ ...LOOPBACK, name: 'db-1', tags: { role: 'db', zone: 'a' }, join: [addr(a)] });
     await waitUntil('a to see both', () => aliveNames(a).length === 2);
     assert.deepEqual(
       a.members({ tags: { role: 'web' } }).map((m) => m.name),
@@ -217,20 +232,20 @@ test('members() filters by tag (exact string or RegExp) and status', async () =>
 test('nodes sharing an encryption key form a cluster; a node with another key cannot join', async () => {
   const k1 = randomBytes(32).toString('base64');
   const k2 = randomBytes(32).toString('base64');
-  const a = await createNode({ ...LOCAL, name: 'a', encryptKey: k1 });
+  const a = await createNode({ ...LOOPBACK, name: 'a', encryptKey: k1 });
   let b: GossipNode | undefined;
   try {
-    b = await createNode({ ...LOCAL, name: 'b', encryptKey: k1, join: [addr(a)] });
+    b = await createNode({ ...LOOPBACK, name: 'b', encryptKey: k1, join: [addr(a)] });
     await waitUntil(
       'a and b to agree',
       () => aliveNames(a).join() === 'a,b' && aliveNames(b!).join() === 'a,b',
     );
     await assert.rejects(
-      createNode({ ...LOCAL, name: 'intruder', encryptKey: k2, join: [addr(a)], joinAttempts: 1 }),
+      createNode({ ...LOOPBACK, name: 'intruder', encryptKey: k2, join: [addr(a)], joinAttempts: 1 }),
       (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_JOIN',
     );
     await assert.rejects(
-      createNode({ ...LOCAL, name: 'plain', join: [addr(a)], joinAttempts: 1 }),
+      createNode({ ...LOOPBACK, name: 'plain', join: [addr(a)], joinAttempts: 1 }),
       (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_JOIN',
     );
     assert.deepEqual(aliveNames(a), ['a', 'b']);
@@ -240,10 +255,10 @@ test('nodes sharing an encryption key form a cluster; a node with another key ca
 });
 
 test('tags set on one node reach the other as member-update', async () => {
-  const a = await createNode({ ...LOCAL, name: 'a', tags: { v: '1' } });
+  const a = await createNode({ ...LOOPBACK, name: 'a', tags: { v: '1' } });
   let b: GossipNode | undefined;
   try {
-    b = await createNode({ ...LOCAL, name: 'b', join: [addr(a)] });
+    b = await createNode({ ...LOOPBACK, name: 'b', join: [addr(a)] });
     await waitUntil('b to see a', () => aliveNames(b!).length === 2);
     const updated = nextMemberEvent(b, 'member-update', 'a');
     await a.setTags({ v: '2' });
