@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
-import { createNode, type GossipNode, type NodeMemberEvent } from '../../src/index.js';
+import { randomBytes } from 'node:crypto';
+import { createNode, GossipError, type GossipNode, type NodeMemberEvent } from '../../src/index.js';
 import { SerfAgent, serfAvailable, type SerfCliMember } from '../helpers/serf-agent.js';
 import { CliProcess } from '../helpers/cli-process.js';
 import { freePort } from '../helpers/ports.js';
@@ -169,3 +170,48 @@ test('SIGKILL of our seed-mode process makes the serf agents report it failed', 
     await stopAll(agents);
   }
 });
+
+test(
+  'with the same key our node joins encrypted serf agents; with another key it cannot',
+  { skip },
+  async () => {
+    const key = randomBytes(32).toString('base64');
+    const agents: SerfAgent[] = [];
+    let node: GossipNode | undefined;
+    try {
+      agents.push(await SerfAgent.start({ name: 'serf-e1', encrypt: key }));
+      agents.push(await SerfAgent.start({ name: 'serf-e2', encrypt: key, join: [agents[0]!.addr] }));
+      await assert.rejects(
+        createNode({
+          name: 'gp-wrong',
+          bind: '127.0.0.1:0',
+          encryptKey: randomBytes(32).toString('base64'),
+          join: [agents[0]!.addr],
+          joinAttempts: 1,
+        }),
+        (e: unknown) => e instanceof GossipError && e.code === 'GP_ERR_JOIN',
+      );
+      node = await createNode({
+        name: 'gp-enc',
+        bind: '127.0.0.1:0',
+        encryptKey: key,
+        tags: { enc: 'yes' },
+        join: [agents[0]!.addr],
+      });
+      for (const agent of agents) {
+        const ms = await waitForSerfMembers(agent, `${agent.opts.name} to list gp-enc alive`, (list) =>
+          list.some((m) => m.name === 'gp-enc' && m.status === 'alive'),
+        );
+        assert.ok(!ms.some((m) => m.name === 'gp-wrong'), 'the node with the wrong key never got in');
+      }
+      await waitUntil(
+        'our node to see both agents alive',
+        () => node!.members({ status: 'alive' }).length === 3,
+        20_000,
+      );
+    } finally {
+      await node?.close();
+      await stopAll(agents);
+    }
+  },
+);

@@ -268,3 +268,40 @@ test('tags set on one node reach the other as member-update', async () => {
     await closeAll([a, b]);
   }
 });
+
+test('two nodes on IPv6 loopback join and agree', async () => {
+  const a = await createNode({ bind: '[::1]:0', name: 'v6-a' });
+  let b: GossipNode | undefined;
+  try {
+    assert.deepEqual(a.advertiseAddress, { ip: '::1', port: a.address.port });
+    b = await createNode({ bind: '[::1]:0', name: 'v6-b', join: [`[::1]:${a.address.port}`] });
+    await waitUntil(
+      'both to see two alive',
+      () => aliveNames(a).join() === 'v6-a,v6-b' && aliveNames(b!).join() === 'v6-a,v6-b',
+    );
+    assert.deepEqual(a.members({ name: 'v6-b' })[0]?.addr, { ip: '::1', port: b.address.port });
+  } finally {
+    await closeAll([a, b]);
+  }
+});
+
+test('a node advertises an address distinct from its bind address, and peers reach it there', async () => {
+  const a = await createNode({ ...LOOPBACK, name: 'a' });
+  let b: GossipNode | undefined;
+  let c: GossipNode | undefined;
+  try {
+    // Bound to every interface, advertised as 127.0.0.2: peers only ever send to 127.0.0.2.
+    b = await createNode({ bind: '0.0.0.0:0', advertise: '127.0.0.2', name: 'b', join: [addr(a)] });
+    assert.deepEqual(b.advertiseAddress, { ip: '127.0.0.2', port: b.address.port });
+    await waitUntil(
+      'a to list b at its advertised address',
+      () => a.members({ name: 'b', status: 'alive' })[0],
+    );
+    assert.deepEqual(a.members({ name: 'b' })[0]?.addr, { ip: '127.0.0.2', port: b.address.port });
+    // A third node joins through the advertised address: TCP push-pull to 127.0.0.2 reaches b.
+    c = await createNode({ ...LOOPBACK, name: 'c', join: [`127.0.0.2:${b.address.port}`], joinAttempts: 1 });
+    await waitUntil('c to see a and b through b', () => aliveNames(c!).join() === 'a,b,c');
+  } finally {
+    await closeAll([a, b, c]);
+  }
+});
