@@ -185,7 +185,9 @@ export class TransmitLimitedQueue {
     // Trim empty top tiers so the highest tier is always non-empty (prune relies on it).
     while (this.tiers.length > 0 && (this.tiers[this.tiers.length - 1] as Item[]).length === 0)
       this.tiers.pop();
-    if (this.total === 0) this.idGen = 0;
+    // Never reset idGen here: getBroadcasts empties the queue transiently while the items it took
+    // wait for re-insertion with their old ids; restarting ids would give two items the same
+    // (length, id) sort key and `remove` could then miss the one it looks for.
   }
 }
 
