@@ -12,6 +12,8 @@ export { createNode, GossipNode } from './runtime/node.js';
 export type {
   GossipNodeEventMap,
   JoinOptions,
+  KeyOperationOptions,
+  KeyOperationResult,
   Member,
   MemberEventType,
   MemberFilter,

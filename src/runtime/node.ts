@@ -18,6 +18,8 @@ import type { Address } from '../swim/io.js';
 import { noopLogger, type Logger } from '../swim/logger.js';
 import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
 import { streamFrameLength } from '../wire/stream.js';
+import { keyFromBase64, validateKey } from '../wire/keyring.js';
+import type { KeyOperationResult, KeyQuery } from '../cluster/keys.js';
 import { parseHostPort } from '../transport/address.js';
 import { realClock, type Clock } from '../transport/clock.js';
 import type { TransportError } from '../transport/errors.js';
@@ -33,8 +35,17 @@ import {
 } from './options.js';
 import { CryptoRandom } from './random.js';
 import { buildStack } from './stack.js';
+import { SnapshotPersister, readSnapshotFile } from './snapshot-file.js';
 
-export type { Member, MemberFilter };
+export type { Member, MemberFilter, KeyOperationResult };
+
+/** Options of the key operations ({@link GossipNode.installKey} …). */
+export interface KeyOperationOptions {
+  /** Extra relayed copies of every answer (0…255), as `serf keys -relay-factor`. */
+  readonly relayFactor?: number;
+  /** Stops waiting (the query itself is already out). */
+  readonly signal?: AbortSignal;
+}
 
 /** memberlist's MetaMaxSize: the encoded tags must fit. */
 const META_MAX_BYTES = 512;
@@ -195,11 +206,14 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   readonly #joinWaiters = new Map<number, (r: { contacted: number; errors: string[] }) => void>();
   readonly #leaveWaiters: (() => void)[] = [];
   readonly #queries = new Map<number, EventSink<QueryReply>>();
+  readonly #keyWaiters = new Map<number, (r: KeyOperationResult) => void>();
+  readonly #persister: SnapshotPersister | undefined;
   #backlog: NodeEvent[] | undefined = [];
   #closing: Promise<void> | undefined;
 
   /** @internal Use {@link createNode}. */
   constructor(parts: {
+    persister?: SnapshotPersister | undefined;
     name: string;
     address: Address;
     advertise: Address;
@@ -218,6 +232,7 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
     this.#transport = parts.transport;
     this.#clock = parts.clock;
     this.#log = parts.logger;
+    this.#persister = parts.persister;
   }
 
   /** Whether {@link close} was called (or the node shut itself down). */
@@ -352,10 +367,87 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   /**
    * Broadcasts a Serf user event to every node (this one included). Throws `TooLargeError` above
    * Serf's user event limit (512 bytes of name + payload by default).
+   *
+   * With `tags` and/or `nodes`, the event is a **multicast** to that group only (tags: unanchored
+   * Go regex per tag, as `serf query -tag`; nodes: names): it travels as a Serf query with filters
+   * and arrives as a `user` event with `multicast: true` on the group's gossip-peer nodes (serf
+   * agents in the group see a query named `gp-multicast:<name>`). Limit: Serf's 1024-byte query
+   * size. See docs/multicast.md.
    */
-  async event(name: string, payload?: Uint8Array | string, opts: { coalesce?: boolean } = {}): Promise<void> {
+  async event(
+    name: string,
+    payload?: Uint8Array | string,
+    opts: {
+      coalesce?: boolean;
+      tags?: Readonly<Record<string, string>>;
+      nodes?: readonly string[];
+    } = {},
+  ): Promise<void> {
     this.#assertOpen();
+    if (opts.tags !== undefined || opts.nodes !== undefined) {
+      const filter = {
+        ...(opts.tags !== undefined ? { tags: opts.tags } : {}),
+        ...(opts.nodes !== undefined ? { nodes: opts.nodes } : {}),
+      };
+      this.#driver.run((now) => this.#core.multicast(now, name, toBytes(payload), filter));
+      return;
+    }
     this.#driver.run((now) => this.#core.userEvent(now, name, toBytes(payload), opts.coalesce ?? true));
+  }
+
+  /**
+   * Installs an encryption key on every node (`serf keys -install`): base64 text or 16/24/32 raw
+   * bytes. Resolves when every alive member answered or the query timed out, with the answers;
+   * `ok` is false (and `error` says why, as serf prints it) unless every node reported success.
+   * Throws `GP_ERR_KEYRING` for a malformed key (nothing sent).
+   */
+  installKey(key: string | Uint8Array, opts: KeyOperationOptions = {}): Promise<KeyOperationResult> {
+    return this.#keyOp('install-key', key, opts);
+  }
+
+  /** Makes an installed key the primary (encrypting) key on every node (`serf keys -use`). */
+  useKey(key: string | Uint8Array, opts: KeyOperationOptions = {}): Promise<KeyOperationResult> {
+    return this.#keyOp('use-key', key, opts);
+  }
+
+  /** Removes a key from every node (`serf keys -remove`); nodes refuse to remove their primary. */
+  removeKey(key: string | Uint8Array, opts: KeyOperationOptions = {}): Promise<KeyOperationResult> {
+    return this.#keyOp('remove-key', key, opts);
+  }
+
+  /** Asks every node for its keys (`serf keys -list`): `keys` counts how many nodes have each. */
+  listKeys(opts: KeyOperationOptions = {}): Promise<KeyOperationResult> {
+    return this.#keyOp('list-keys', new Uint8Array(0), opts);
+  }
+
+  #keyOp(op: KeyQuery, key: string | Uint8Array, opts: KeyOperationOptions): Promise<KeyOperationResult> {
+    this.#assertOpen();
+    let raw: Uint8Array = new Uint8Array(0);
+    if (op !== 'list-keys') {
+      raw = typeof key === 'string' ? keyFromBase64(key) : key;
+      validateKey(raw);
+    }
+    return new Promise((resolve, reject) => {
+      const signals = [opts.signal, this.#closer.signal].filter((x): x is AbortSignal => x !== undefined);
+      if (signals.some((x) => x.aborted)) return reject(abortedError(op));
+      let id = -1;
+      const onAbort = (): void => {
+        this.#keyWaiters.delete(id);
+        reject(abortedError(op));
+      };
+      for (const x of signals) x.addEventListener('abort', onAbort, { once: true });
+      try {
+        id = this.#driver.run((now) => this.#core.keyOperation(now, op, raw, opts.relayFactor ?? 0));
+      } catch (err) {
+        for (const x of signals) x.removeEventListener('abort', onAbort);
+        reject(err);
+        return;
+      }
+      this.#keyWaiters.set(id, (r) => {
+        for (const x of signals) x.removeEventListener('abort', onAbort);
+        resolve(r);
+      });
+    });
   }
 
   /**
@@ -420,9 +512,11 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
       this.#closer.abort();
       this.#driver.stop();
       this.#core.shutdown();
+      this.#persister?.stop();
       for (const s of this.#streams) s.end();
       for (const s of this.#queries.values()) s.end();
       this.#joinWaiters.clear();
+      this.#keyWaiters.clear();
       this.#leaveWaiters.length = 0;
       await this.#transport.close();
     })();
@@ -506,8 +600,14 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
         this.#deliver({ type: 'shutdown', reason: e.reason, ts });
         void this.close();
         return;
+      case 'key-result': {
+        const w = this.#keyWaiters.get(e.requestId);
+        this.#keyWaiters.delete(e.requestId);
+        w?.(e.result);
+        return;
+      }
       default:
-        return; // key results are handled by the agent layer when it asks for them
+        return;
     }
   }
 
@@ -602,7 +702,13 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     const name = o.name ?? defaultNodeName(port);
     const advertise: Address = { ip: o.advertiseIp, port };
     const log = logger.child({ node: name });
+    const restored =
+      o.snapshotPath !== undefined
+        ? readSnapshotFile(o.snapshotPath, o.serf.rejoinAfterLeave ?? false)
+        : undefined;
     const stack = buildStack({
+      ...(restored !== undefined ? { snapshot: restored } : {}),
+      recordSnapshot: o.snapshotPath !== undefined,
       name,
       advertise,
       tags: o.tags,
@@ -621,7 +727,13 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
       onEvent: (e) => node?.onCoreEvent(e),
       onTransportError: (err) => node?.onTransportError(err),
     });
+    const snapState = stack.core.snapshot();
+    const persister =
+      o.snapshotPath !== undefined && snapState !== undefined
+        ? new SnapshotPersister(o.snapshotPath, snapState, log)
+        : undefined;
     node = new GossipNode({
+      persister,
       name,
       address: transport.address,
       advertise,
@@ -633,6 +745,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     });
     driverHandlers = driver.handlers;
     driver.start(transport);
+    persister?.start();
     log.info({ bind: transport.address, advertise }, 'node started');
   } catch (err) {
     await transport.close();

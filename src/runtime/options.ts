@@ -54,6 +54,12 @@ export interface NodeOptions {
   readonly swim?: Partial<SwimConfig>;
   /** Advanced: Serf tunables (see `SerfConfig`). */
   readonly serf?: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
+  /**
+   * A snapshot file (serf's `-snapshot`): members and Lamport clocks are persisted there
+   * atomically, so a restarted node rejoins the members it knew and replays no old event.
+   * Default: none.
+   */
+  readonly snapshotPath?: string;
 }
 
 /** Options after validation and defaulting. */
@@ -75,6 +81,7 @@ export interface ResolvedNodeOptions {
   readonly signal: AbortSignal | undefined;
   readonly swim: Partial<SwimConfig>;
   readonly serf: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
+  readonly snapshotPath: string | undefined;
 }
 
 const KNOWN = new Set([
@@ -91,6 +98,7 @@ const KNOWN = new Set([
   'signal',
   'swim',
   'serf',
+  'snapshotPath',
 ]);
 
 const LOGGER_METHODS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'child'] as const;
@@ -206,6 +214,12 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     const v = opts[k];
     if (v !== undefined && (v === null || typeof v !== 'object')) problems.push(`${k}: must be an object`);
   }
+  if (
+    opts.snapshotPath !== undefined &&
+    (typeof opts.snapshotPath !== 'string' || opts.snapshotPath === '')
+  ) {
+    problems.push('snapshotPath: must be a non-empty file path');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return {
@@ -223,6 +237,7 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     signal: opts.signal,
     swim: opts.swim ?? {},
     serf: opts.serf ?? {},
+    snapshotPath: opts.snapshotPath,
   };
 }
 

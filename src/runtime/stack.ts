@@ -11,6 +11,7 @@ import type { Address } from '../swim/io.js';
 import type { Logger } from '../swim/logger.js';
 import type { Random } from '../swim/random.js';
 import { Keyring } from '../wire/keyring.js';
+import type { SnapshotData } from '../cluster/snapshot.js';
 
 /** What {@link buildStack} needs. */
 export interface StackOptions {
@@ -25,6 +26,10 @@ export interface StackOptions {
   readonly now: number;
   readonly random: Random;
   readonly logger: Logger;
+  /** A restored snapshot (clocks continue from it, its members are rejoined). */
+  readonly snapshot?: SnapshotData;
+  /** Keep the core's snapshot state up to date (a snapshot file is configured). */
+  readonly recordSnapshot?: boolean;
 }
 
 /** A built stack: the core to drive and the resolved memberlist config (for transport timeouts). */
@@ -52,6 +57,8 @@ export function buildStack(o: StackOptions): Stack {
     now: o.now,
     keyring,
     logger: o.logger,
+    ...(o.snapshot !== undefined ? { snapshot: o.snapshot } : {}),
+    recordSnapshot: o.recordSnapshot ?? false,
     createSwim: (delegate) =>
       new Swim({
         name: o.name,
