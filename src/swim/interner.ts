@@ -129,6 +129,11 @@ export class Interner {
     return this.nameTable.retain(name, () => name);
   }
 
+  /** One more reference to a live name id. */
+  retainNameId(id: number): void {
+    this.nameTable.retainId(id);
+  }
+
   /** Drop one reference to a name id. */
   releaseName(id: number): void {
     this.nameTable.release(id);

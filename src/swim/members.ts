@@ -47,6 +47,11 @@ export class MemberTable {
   order: Int32Array = new Int32Array(16);
   /** Number of members in the list (memberlist's numNodes / estNumNodes). */
   count = 0;
+  /**
+   * Bumped by every change to the table (members, their fields, the list order): lets the core
+   * reuse an encoded push-pull state while nothing changed.
+   */
+  version = 0;
 
   constructor(interner: Interner) {
     this.interner = interner;
@@ -73,6 +78,7 @@ export class MemberTable {
     vsn: Vsn6,
     offset: number,
   ): void {
+    this.version++;
     if (this.has(id)) throw new Error(`members: ${id} already present`);
     this.ensure(id + 1);
     this.state[id] = state;
@@ -97,18 +103,61 @@ export class MemberTable {
 
   /** Replace a member's address; takes over the caller's reference to `addrId`. */
   setAddr(id: number, addrId: number): void {
+    this.version++;
     this.interner.releaseAddr(this.addr[id] as number);
     this.addr[id] = addrId;
   }
 
   /** Replace a member's meta; takes over the caller's reference to `metaId`. */
   setMeta(id: number, metaId: number): void {
+    this.version++;
     this.interner.releaseMeta(this.meta[id] as number);
     this.meta[id] = metaId;
   }
 
+  /** Append a member to the end of the probe list (bulk loads shuffle once afterwards). */
+  append(
+    id: number,
+    state: StateCode,
+    incarnation: number,
+    stateChangeMs: number,
+    addrId: number,
+    metaId: number,
+    vsn: Uint8Array,
+    vsnOffset: number,
+  ): void {
+    this.version++;
+    if (this.has(id)) throw new Error(`members: ${id} already present`);
+    this.ensure(id + 1);
+    this.state[id] = state;
+    this.incarnation[id] = incarnation;
+    this.stateChangeMs[id] = stateChangeMs;
+    this.addr[id] = addrId;
+    this.meta[id] = metaId;
+    const v = this.vsn;
+    const o = id * 6;
+    for (let k = 0; k < 6; k++) v[o + k] = vsn[vsnOffset + k] as number;
+    if (this.count === this.order.length) {
+      const o = new Int32Array(Math.max(16, this.order.length * 2));
+      o.set(this.order);
+      this.order = o;
+    }
+    this.order[this.count++] = id;
+  }
+
+  /** Make room for ids below `n` and `members` probe-list entries in one step (bulk loads). */
+  reserve(n: number, members: number): void {
+    this.ensure(n);
+    if (members > this.order.length) {
+      const o = new Int32Array(members);
+      o.set(this.order.subarray(0, this.count));
+      this.order = o;
+    }
+  }
+
   /** Store the six Vsn bytes. */
   setVsn(id: number, v: Vsn6): void {
+    this.version++;
     const o = id * 6;
     const a = this.vsn;
     a[o] = v[0];
@@ -117,6 +166,19 @@ export class MemberTable {
     a[o + 3] = v[3];
     a[o + 4] = v[4];
     a[o + 5] = v[5];
+  }
+
+  /** Set a member's incarnation. */
+  setIncarnation(id: number, incarnation: number): void {
+    this.version++;
+    this.incarnation[id] = incarnation;
+  }
+
+  /** Set a member's state and the time it changed. */
+  setState(id: number, state: StateCode, nowMs: number): void {
+    this.version++;
+    this.state[id] = state;
+    this.stateChangeMs[id] = nowMs;
   }
 
   /** Vsn byte `i` (0..5) of member `id`. */
@@ -144,6 +206,7 @@ export class MemberTable {
    * the relative order of the others. Returns the number forgotten.
    */
   compact(forget: (id: number) => boolean): number {
+    this.version++;
     let w = 0;
     const o = this.order;
     for (let r = 0; r < this.count; r++) {
@@ -161,6 +224,7 @@ export class MemberTable {
 
   /** Fisher–Yates shuffle of the probe list with `int(n)` ∈ [0, n). */
   shuffle(int: (n: number) => number): void {
+    this.version++;
     const o = this.order;
     for (let i = this.count - 1; i > 0; i--) {
       const j = int(i + 1);
@@ -185,38 +249,44 @@ export class MemberTable {
   }
 
   /** Grow the arrays to hold ids below `n`, never beyond what the interner has handed out. */
-  private ensure(n: number): void {
+  ensure(n: number): void {
     if (n <= this.cap) return;
     // Grow geometrically for amortised O(1), but cap at the interner's id space: in a simulated
-    // world every node ends up knowing (almost) every name, so this sizes tables exactly.
-    const cap = Math.max(n, Math.min(Math.max(16, this.cap * 2), this.interner.nameCapacity));
-    this.state = grow(this.state, cap, Uint8Array);
-    this.incarnation = grow(this.incarnation, cap, Uint32Array);
-    this.stateChangeMs = grow(this.stateChangeMs, cap, Float64Array);
-    this.addr = grow(this.addr, cap, Uint32Array);
-    this.meta = grow(this.meta, cap, Uint32Array);
-    this.vsn = grow(this.vsn, cap * 6, Uint8Array);
+    // world every node ends up knowing (almost) every name, so this sizes tables exactly. The
+    // first allocation takes the whole id space at once (a simulator that interns its names
+    // before building the cores thus allocates each table once).
+    const limit = this.interner.nameCapacity;
+    const cap =
+      this.cap === 0 ? Math.max(n, limit) : Math.max(n, Math.min(Math.max(16, this.cap * 2), limit));
+    // All fields in one ArrayBuffer: one allocation per growth instead of six (allocating typed
+    // arrays is what dominates building 10,000 tables).
+    const buf = new ArrayBuffer(cap * BYTES_PER_MEMBER);
+    const stateChangeMs = new Float64Array(buf, 0, cap);
+    const incarnation = new Uint32Array(buf, cap * 8, cap);
+    const addr = new Uint32Array(buf, cap * 12, cap);
+    const meta = new Uint32Array(buf, cap * 16, cap);
+    const state = new Uint8Array(buf, cap * 20, cap);
+    const vsn = new Uint8Array(buf, cap * 21, cap * 6);
+    stateChangeMs.set(this.stateChangeMs);
+    incarnation.set(this.incarnation);
+    addr.set(this.addr);
+    meta.set(this.meta);
+    state.set(this.state);
+    vsn.set(this.vsn);
+    this.stateChangeMs = stateChangeMs;
+    this.incarnation = incarnation;
+    this.addr = addr;
+    this.meta = meta;
+    this.state = state;
+    this.vsn = vsn;
     this.cap = cap;
   }
 
   /** Bytes held by this table's arrays (for memory reports). */
   byteSize(): number {
-    return (
-      this.state.byteLength +
-      this.incarnation.byteLength +
-      this.stateChangeMs.byteLength +
-      this.addr.byteLength +
-      this.meta.byteLength +
-      this.vsn.byteLength +
-      this.order.byteLength
-    );
+    return this.cap * BYTES_PER_MEMBER + this.order.byteLength;
   }
 }
 
-type TypedCtor<T> = new (n: number) => T;
-
-function grow<T extends Uint8Array | Uint32Array | Float64Array>(a: T, n: number, C: TypedCtor<T>): T {
-  const b = new C(n);
-  b.set(a as never);
-  return b;
-}
+/** 8 (state change) + 4 (incarnation) + 4 (address) + 4 (meta) + 1 (state) + 6 (Vsn). */
+const BYTES_PER_MEMBER = 27;

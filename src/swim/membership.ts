@@ -29,6 +29,7 @@ import type { SwimConfig } from './config.js';
 import type { DeadlineHeap } from './deadlines.js';
 import type { TransmitLimitedQueue } from './broadcast-queue.js';
 import { Suspicion, expectedConfirmations, suspicionTimeoutMs } from './suspicion.js';
+import type { PreloadBatch } from './preload.js';
 import type { Awareness } from './awareness.js';
 import type { Logger, Metrics } from './logger.js';
 import type { Random } from './random.js';
@@ -234,7 +235,7 @@ export class Membership {
       this.broadcast(a.node, { type: 'alive', body: a });
       const v = vsn6(a.vsn);
       if (v !== undefined) t.setVsn(id, v);
-      t.incarnation[id] = a.incarnation;
+      t.setIncarnation(id, a.incarnation);
       t.setMeta(id, d.interner.retainMeta(a.meta));
       t.setAddr(id, d.interner.retainAddr(a.addr, a.port));
       if (oldState !== ALIVE) this.setState(id, ALIVE, now);
@@ -271,7 +272,7 @@ export class Membership {
     }
     this.broadcast(s.node, { type: 'suspect', body: s });
     d.metrics.incr('memberlist_msg_suspect');
-    t.incarnation[id] = s.incarnation;
+    t.setIncarnation(id, s.incarnation);
     this.setState(id, SUSPECT, now);
     const n = t.count;
     const k = expectedConfirmations(d.config.suspicionMult, n);
@@ -323,7 +324,7 @@ export class Membership {
       this.broadcast(dm.node, { type: 'dead', body: dm });
     }
     d.metrics.incr('memberlist_msg_dead');
-    t.incarnation[id] = dm.incarnation;
+    t.setIncarnation(id, dm.incarnation);
     this.setState(id, dm.node === dm.from ? LEFT : DEAD, now);
     d.events.push({ type: 'leave', member: this.snapshot(id) });
   }
@@ -439,10 +440,35 @@ export class Membership {
   }
 
   /**
-   * Insert a member known out of band as alive, with no broadcast and no event: for simulators
-   * that start a large world "pre-joined". Ignored if the member is already known.
+   * Insert members known out of band as alive, with no broadcast and no event: for simulators that
+   * start a large world "pre-joined". Names already known (self included) are skipped; the probe
+   * list is reshuffled once at the end.
    */
-  preload(
+  preload(now: number, batch: PreloadBatch): void {
+    const it = this.d.interner;
+    if (batch.interner !== it) throw new Error("swim: a preload batch must come from this core's interner");
+    if (batch.isReleased) throw new Error('swim: the preload batch was released');
+    const t = this.table;
+    t.reserve(batch.maxNameId, t.count + batch.size);
+    for (let i = 0; i < batch.size; i++) {
+      const id = batch.nameIds[i] as number;
+      if (t.has(id)) continue;
+      const addrId = batch.addrIds[i] as number;
+      const metaId = batch.metaIds[i] as number;
+      it.retainNameId(id);
+      it.retainAddrId(addrId);
+      it.retainMetaId(metaId);
+      t.append(id, ALIVE, batch.incarnations[i] as number, now, addrId, metaId, batch.vsn, i * 6);
+      this.liveCount++;
+    }
+    t.shuffle((n) => this.d.random.int(n));
+  }
+
+  /**
+   * {@link preload} for one member: inserted at a random position of the probe list (like a new
+   * member in aliveNode), without reshuffling. Ignored if the name is already known.
+   */
+  preloadOne(
     now: number,
     name: string,
     ip: Uint8Array,
@@ -485,7 +511,7 @@ export class Membership {
     const id = this.selfId;
     let inc = ((t.incarnation[id] as number) + 1) >>> 0;
     if (accused >= inc) inc = (accused + 1) >>> 0;
-    t.incarnation[id] = inc;
+    t.setIncarnation(id, inc);
     if (d.awareness.applyDelta(1)) d.metrics.gauge('memberlist_health_score', d.awareness.score);
     this.broadcastSelfAlive();
     d.events.push({ type: 'refute', incarnation: inc });
@@ -562,8 +588,7 @@ export class Membership {
     const wasLive = before === ALIVE || before === SUSPECT;
     const isLive = st === ALIVE || st === SUSPECT;
     if (wasLive !== isLive) this.liveCount += isLive ? 1 : -1;
-    t.state[id] = st;
-    t.stateChangeMs[id] = now;
+    t.setState(id, st, now);
   }
 
   private clearSuspicion(id: number): void {

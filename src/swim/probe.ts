@@ -82,8 +82,8 @@ interface Relay {
 
 /** Deadline keys. */
 const PROBE = 'probe';
-const PROBE_TIMEOUT = 'probe-timeout';
-const PROBE_END = 'probe-end';
+/** The in-flight probe's next step: the direct-ack timeout, then the end of its window. */
+const PROBE_STEP = 'probe-step';
 const RELAY = 'relay:';
 
 /** See the module comment. */
@@ -112,8 +112,7 @@ export class Prober {
   /** Run a due deadline if it is ours; returns false for keys owned by others. */
   onDeadline(now: number, key: string): boolean {
     if (key === PROBE) this.probe(now);
-    else if (key === PROBE_TIMEOUT) this.directTimeout(now);
-    else if (key === PROBE_END) this.probeEnd(now);
+    else if (key === PROBE_STEP) this.probeStep(now);
     else if (key.startsWith(RELAY)) this.relayTimeout(Number(key.slice(RELAY.length)));
     else return false;
     return true;
@@ -179,8 +178,20 @@ export class Prober {
       };
       d.net.sendToMember(id, [encodeMessage(ping, d.writer), encodeMessage(suspect, d.writer)]);
     }
-    d.heap.set(PROBE_TIMEOUT, now + d.config.probeTimeoutMs);
-    d.heap.set(PROBE_END, now + interval);
+    d.heap.set(PROBE_STEP, now + d.config.probeTimeoutMs);
+  }
+
+  /** The probe's deadline: first the direct-ack timeout, then the end of the window. */
+  private probeStep(now: number): void {
+    const p = this.current;
+    if (p === undefined) return;
+    if (p.phase === 'direct') {
+      this.directTimeout(now);
+      // probeTimeoutMs < probeIntervalMs (enforced by the config), so this lies ahead.
+      this.d.heap.set(PROBE_STEP, p.startMs + p.intervalMs);
+      return;
+    }
+    this.probeEnd(now);
   }
 
   /** No direct ack within probeTimeout: indirect probes and the TCP fallback. */
@@ -228,12 +239,11 @@ export class Prober {
   private probeEnd(now: number): void {
     const p = this.current;
     if (p === undefined) return;
-    if (p.phase === 'direct') this.directTimeout(now); // both deadlines at once (timeout == P)
     if (p.fallbackPending && p.phase !== 'await-fallback') {
       // Wait for the fallback's own deadline report (the driver sends it at the same instant);
       // a guard one probe timeout later makes sure the probe always ends.
       p.phase = 'await-fallback';
-      this.d.heap.set(PROBE_END, now + this.d.config.probeTimeoutMs);
+      this.d.heap.set(PROBE_STEP, now + this.d.config.probeTimeoutMs);
       return;
     }
     if (p.fallbackOk === true) {
@@ -279,8 +289,7 @@ export class Prober {
     const d = this.d;
     if (p.fallbackPending) d.net.abandonFallbackStream(p.seqNo);
     this.current = undefined;
-    d.heap.delete(PROBE_TIMEOUT);
-    d.heap.delete(PROBE_END);
+    d.heap.delete(PROBE_STEP);
     if (d.awareness.applyDelta(awarenessDelta)) d.metrics.gauge('memberlist_health_score', d.awareness.score);
     d.heap.set(PROBE, Math.max(now, p.startMs + d.config.probeIntervalMs));
   }
@@ -380,11 +389,10 @@ export class Prober {
     const p = this.current;
     if (p === undefined) {
       check(h.has(PROBE), 'no probe in flight and none scheduled');
-      check(!h.has(PROBE_END), 'probe-end armed without a probe');
+      check(!h.has(PROBE_STEP), 'probe-step armed without a probe');
     } else {
       check(!h.has(PROBE), 'a probe is scheduled while one is in flight');
-      check(h.has(PROBE_END), 'probe in flight without its end deadline');
-      check(p.phase !== 'direct' || h.has(PROBE_TIMEOUT), 'direct probe without its timeout');
+      check(h.has(PROBE_STEP), 'probe in flight without its deadline');
     }
     for (const seq of this.relays.keys()) check(h.has(RELAY + seq), `relay ${seq} without deadline`);
   }

@@ -25,7 +25,10 @@ import { Awareness } from './awareness.js';
 import { Membership, SUSPECT_KEY } from './membership.js';
 import { Prober } from './probe.js';
 import { pushPullScaleMs } from './push-pull.js';
-import { ALIVE, DEAD, SUSPECT, type Vsn6 } from './members.js';
+import { ALIVE, DEAD, SUSPECT } from './members.js';
+import { PreloadBatch, type PreloadedMember } from './preload.js';
+
+export { PreloadBatch, type PreloadedMember };
 import { ConfigError, DecodeError, StateError, TooLargeError } from '../wire/errors.js';
 import type { Message, PushPull } from '../wire/messages.js';
 import { Writer } from '../wire/msgpack.js';
@@ -61,15 +64,6 @@ export interface SwimOptions {
   readonly interner?: Interner;
   readonly logger?: Logger;
   readonly metrics?: Metrics;
-}
-
-/** A member handed to {@link Swim.preloadMember}. */
-export interface PreloadedMember {
-  readonly name: string;
-  readonly addr: Address;
-  readonly meta: Uint8Array;
-  readonly incarnation: number;
-  readonly vsn: Vsn6;
 }
 
 /** Counters a driver or test may read (also reported through `Metrics`). */
@@ -119,6 +113,7 @@ export class Swim implements SwimCore {
   private readonly writer = new Writer(1024);
   private readonly selfWire: { readonly ip: Uint8Array; readonly port: number };
   private readonly selfVsn: Uint8Array;
+  private readonly internerRef: Interner;
 
   private outputs: Output[] = [];
   private readonly events: SwimEvent[] = [];
@@ -128,6 +123,23 @@ export class Swim implements SwimCore {
   private nextStreamId = 0;
   private nextJoinId = 0;
   private leaveState: 'none' | 'waiting' | 'done' = 'none';
+  /** The gossip ticker's next grid time (ticks keep their phase, like Go's time.Ticker). */
+  private gossipNext = 0;
+  /**
+   * No gossip deadline is armed because there was nothing to send and there is no delegate to ask:
+   * an idle tick every 200 ms per node is most of a large simulation's timer traffic. The ticker
+   * is re-armed on its own grid as soon as something is queued, so behaviour is unchanged.
+   */
+  private gossipIdle = false;
+  private stateCache:
+    | {
+        version: number;
+        join: boolean;
+        userState: Uint8Array;
+        encoded: Uint8Array;
+        sealed: Uint8Array | undefined;
+      }
+    | undefined;
 
   constructor(opts: SwimOptions) {
     const problems: string[] = [];
@@ -155,6 +167,7 @@ export class Swim implements SwimCore {
       throw new TooLargeError(`node meta is ${meta.length} bytes, the limit is ${META_MAX_BYTES}`);
     }
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
+    this.internerRef = opts.interner ?? new Interner();
     // memberlist counts its own node list (self, dead and left included) for the limit.
     this.queue = new TransmitLimitedQueue({
       retransmitMult: this.config.retransmitMult,
@@ -163,7 +176,7 @@ export class Swim implements SwimCore {
     this.membership = new Membership(
       {
         config: this.config,
-        interner: opts.interner ?? new Interner(),
+        interner: this.internerRef,
         heap: this.heap,
         queue: this.queue,
         awareness: this.awareness,
@@ -216,7 +229,8 @@ export class Swim implements SwimCore {
     // Random initial staggers so that nodes started together do not act in lockstep (state.go).
     this.prober.start(now);
     if (this.config.gossipIntervalMs > 0 && this.config.gossipNodes > 0) {
-      this.heap.set(GOSSIP, now + this.random.int(this.config.gossipIntervalMs));
+      this.gossipNext = now + this.random.int(this.config.gossipIntervalMs);
+      this.heap.set(GOSSIP, this.gossipNext);
     }
     if (this.config.pushPullIntervalMs > 0) {
       this.heap.set(PUSH_PULL, now + this.random.int(this.config.pushPullIntervalMs));
@@ -269,6 +283,24 @@ export class Swim implements SwimCore {
 
   /** One UDP datagram arrived. Undecodable input is counted and dropped, never thrown. */
   handlePacket(now: number, from: Address, bytes: Uint8Array): void {
+    this.receivePacket(now, from, bytes);
+    if (this.gossipIdle) this.wakeGossip(now);
+  }
+
+  /** One complete inbound TCP request; returns the reply bytes or null. Never throws for bad bytes. */
+  handleStream(now: number, from: Address, request: Uint8Array): Uint8Array | null {
+    const reply = this.receiveStream(now, from, request);
+    if (this.gossipIdle) this.wakeGossip(now);
+    return reply;
+  }
+
+  /** The reply (or failure) of a stream we opened. */
+  handleStreamReply(now: number, id: number, reply: Uint8Array | StreamFailure): void {
+    this.receiveStreamReply(now, id, reply);
+    if (this.gossipIdle) this.wakeGossip(now);
+  }
+
+  private receivePacket(now: number, from: Address, bytes: Uint8Array): void {
     this.counters.packetsIn++;
     this.counters.bytesIn += bytes.length;
     let messages: Message[];
@@ -317,8 +349,7 @@ export class Swim implements SwimCore {
       for (let i = others.length - 1; i >= 0; i--) this.handleGossip(now, from, others[i] as Message);
   }
 
-  /** One complete inbound TCP request; returns the reply bytes or null. Never throws for bad bytes. */
-  handleStream(now: number, from: Address, request: Uint8Array): Uint8Array | null {
+  private receiveStream(now: number, from: Address, request: Uint8Array): Uint8Array | null {
     this.metrics.incr('memberlist_tcp_accept');
     let msg: Message;
     try {
@@ -350,8 +381,7 @@ export class Swim implements SwimCore {
     }
   }
 
-  /** The reply (or failure) of a stream we opened. */
-  handleStreamReply(now: number, id: number, reply: Uint8Array | StreamFailure): void {
+  private receiveStreamReply(now: number, id: number, reply: Uint8Array | StreamFailure): void {
     const s = this.streams.get(id);
     if (s === undefined) return;
     this.streams.delete(id);
@@ -391,6 +421,7 @@ export class Swim implements SwimCore {
   /** Run every deadline ≤ now, in deadline order (ties in arming order). */
   tick(now: number): void {
     for (let i = 0; i < MAX_DEADLINES_PER_TICK; i++) {
+      if (this.gossipIdle) this.wakeGossip(now);
       const key = this.heap.popDue(now);
       if (key === undefined) return;
       this.runDeadline(now, key);
@@ -462,6 +493,7 @@ export class Swim implements SwimCore {
     );
     if (!m.anyOtherAlive()) this.leaveFinished(false);
     else if (timeoutMs > 0 && this.leaveState === 'waiting') this.heap.set(LEAVE, now + timeoutMs);
+    if (this.gossipIdle) this.wakeGossip(now);
   }
 
   /** Replace our meta: incarnation + 1 and an alive broadcast (memberlist.go UpdateNode). */
@@ -483,6 +515,7 @@ export class Swim implements SwimCore {
       },
       true,
     );
+    if (this.gossipIdle) this.wakeGossip(now);
   }
 
   /** Send one memberlist user message (08 + body) straight to `to` over UDP (memberlist SendToAddress). */
@@ -494,13 +527,26 @@ export class Swim implements SwimCore {
   }
 
   /**
-   * Add a member as alive without any message, broadcast or event: lets a simulator start a large
-   * world "pre-joined". Ignored for a name already known.
+   * Add members as alive without any message, broadcast or event: lets a simulator start a large
+   * world "pre-joined". The batch must be built on this core's interner. Known names are skipped.
+   */
+  preload(now: number, batch: PreloadBatch): void {
+    this.membership.preload(now, batch);
+  }
+
+  /**
+   * {@link preload} for one member, inserted at a random probe-list position. For whole worlds a
+   * {@link PreloadBatch} is far faster (ids resolved once for all cores).
    */
   preloadMember(now: number, m: PreloadedMember): void {
     const ip = parseIp(m.addr.ip);
     if (ip === undefined) throw new ConfigError([`addr.ip: not an IP address (${m.addr.ip})`]);
-    this.membership.preload(now, m.name, ip, m.addr.port, m.meta, m.incarnation, m.vsn);
+    this.membership.preloadOne(now, m.name, ip, m.addr.port, m.meta, m.incarnation, m.vsn);
+  }
+
+  /** The interner this core stores names, addresses and meta in. */
+  get interner(): Interner {
+    return this.internerRef;
   }
 
   /** Check internal consistency; throws on the first violation (a bug, never peer input). */
@@ -513,6 +559,14 @@ export class Swim implements SwimCore {
         throw new Error(`swim invariant violated: fallback stream ${id} for seq ${seq} missing`);
       }
     }
+    if (this.config.gossipIntervalMs > 0 && this.config.gossipNodes > 0) {
+      const armed = this.heap.has(GOSSIP);
+      if (armed === this.gossipIdle)
+        throw new Error('swim invariant violated: gossip ticker armed iff not idle');
+      if (this.gossipIdle && this.queue.numQueued() > 0) {
+        throw new Error('swim invariant violated: gossip idle with broadcasts queued');
+      }
+    }
     let joinsPending = 0;
     for (const s of this.streams.values()) if (s.kind === 'join') joinsPending++;
     let joinsExpected = 0;
@@ -523,6 +577,14 @@ export class Swim implements SwimCore {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Re-arm an idle gossip ticker (on its grid, at or after `now`) once something is queued. */
+  private wakeGossip(now: number): void {
+    if (this.queue.numQueued() === 0) return;
+    this.gossipIdle = false;
+    this.gossipNext = nextGridTime(this.gossipNext, this.config.gossipIntervalMs, now);
+    this.heap.set(GOSSIP, this.gossipNext);
+  }
 
   private runDeadline(now: number, key: string): void {
     if (this.prober.onDeadline(now, key)) return;
@@ -559,8 +621,12 @@ export class Swim implements SwimCore {
   /** state.go gossip: queued broadcasts to a few random live (or recently dead) members. */
   private gossip(now: number): void {
     const c = this.config;
-    this.heap.set(GOSSIP, now + c.gossipIntervalMs);
-    if (this.queue.numQueued() === 0 && this.delegate === undefined) return;
+    this.gossipNext = nextGridTime(this.gossipNext, c.gossipIntervalMs, now + 1);
+    if (this.queue.numQueued() === 0 && this.delegate === undefined) {
+      this.gossipIdle = true;
+      return;
+    }
+    this.heap.set(GOSSIP, this.gossipNext);
     const m = this.membership;
     const t = m.table;
     const targets = m.kRandomMembers(c.gossipNodes, (id) => {
@@ -622,13 +688,39 @@ export class Swim implements SwimCore {
     this.events.push(timedOut ? { type: 'leave-done', timedOut: true } : { type: 'leave-done' });
   }
 
-  /** Our full state as a sealed push-pull stream message (net.go sendLocalState). */
+  /**
+   * Our full state as a sealed push-pull stream message (net.go sendLocalState). Encoding (and,
+   * without encryption, compressing) thousands of members is the costliest thing the core does,
+   * so the result is reused while the member table and the delegate state are unchanged.
+   */
   private localStateStream(join: boolean): Uint8Array {
-    const userState = this.delegate?.localState(join) ?? new Uint8Array(0);
-    return this.sealStreamMessage({
-      type: 'pushPull',
-      body: { join, nodes: this.membership.localNodes(), userState },
-    });
+    const userState = this.delegate?.localState(join) ?? EMPTY;
+    const version = this.membership.table.version;
+    const c = this.stateCache;
+    let encoded: Uint8Array;
+    if (c !== undefined && c.version === version && c.join === join && bytesEqual(c.userState, userState)) {
+      if (c.sealed !== undefined) return c.sealed;
+      encoded = c.encoded;
+    } else {
+      encoded = encodeStreamMessage(
+        { type: 'pushPull', body: { join, nodes: this.membership.localNodes(), userState } },
+        this.writer,
+      );
+    }
+    const sealed = sealStream(
+      encoded,
+      { compress: this.config.compression, keyring: this.config.keyring },
+      this.random,
+    );
+    // With a keyring every stream needs a fresh nonce: only the encoding can be reused.
+    this.stateCache = {
+      version,
+      join,
+      userState: userState.slice(),
+      encoded,
+      sealed: this.config.keyring === null ? sealed : undefined,
+    };
+    return sealed;
   }
 
   private sealStreamMessage(msg: Message): Uint8Array {
@@ -719,6 +811,20 @@ export class Swim implements SwimCore {
       );
     }
   }
+}
+
+const EMPTY = new Uint8Array(0);
+
+function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The first time `start + k × interval` (k ≥ 0) that is at or after `atLeast`. */
+function nextGridTime(start: number, interval: number, atLeast: number): number {
+  if (start >= atLeast) return start;
+  return start + Math.ceil((atLeast - start) / interval) * interval;
 }
 
 /** `08` + body: a memberlist user message (Serf's carrier). */

@@ -6,6 +6,7 @@ import { Harness } from './harness.js';
 import { messagesOf } from './wire-helpers.js';
 import type { SwimDelegate } from '../../src/swim/api.js';
 import { Interner } from '../../src/swim/interner.js';
+import { PreloadBatch } from '../../src/swim/preload.js';
 
 function traceHash(seedSalt: number): string {
   const h = new Harness();
@@ -149,29 +150,59 @@ test('anti-entropy push-pull delivers an update that gossip lost', () => {
   }
 });
 
-test('the member table stays within 40 bytes per known member with a shared interner', () => {
+test('a pre-joined world: every core learns every member from one batch, within 40 bytes per member', () => {
   const interner = new Interner();
   const h = new Harness({ interner, config: { gossipIntervalMs: 0, pushPullIntervalMs: 0 } });
   h.checkInvariants = false;
   const n = 300;
   const names = Array.from({ length: n }, (_, i) => `node-${i}`);
   for (const name of names) h.add(name, { meta: Uint8Array.from([0xff, 0x80]) });
+  const batch = new PreloadBatch(
+    interner,
+    names.map((name) => ({
+      name,
+      addr: h.addr(name),
+      meta: Uint8Array.from([0xff, 0x80]),
+      incarnation: 1,
+      vsn: [1, 5, 2, 2, 5, 5] as const,
+    })),
+  );
   for (const name of names) {
-    const s = h.swim(name);
-    for (const other of names) {
-      if (other === name) continue;
-      s.preloadMember(h.now, {
-        name: other,
-        addr: h.addr(other),
-        meta: Uint8Array.from([0xff, 0x80]),
-        incarnation: 1,
-        vsn: [1, 5, 2, 2, 5, 5],
-      });
-    }
-    assert.equal(s.numAlive(), n);
+    h.act(name, (s, now) => s.preload(now, batch));
+    assert.equal(h.swim(name).numAlive(), n);
+    assert.equal(h.swim(name).members().length, n);
   }
+  assert.equal(h.events('node-7').length, 1, 'no events besides our own join');
   const perMember = names.reduce((sum, name) => sum + h.swim(name).memberTableBytes(), 0) / (n * n);
   assert.ok(perMember <= 40, `bytes per known member: ${perMember.toFixed(1)}`);
+  batch.release();
   assert.deepEqual(interner.stats(), { names: n, addrs: n, metas: 1 });
   for (const name of names.slice(0, 3)) h.swim(name).assertInvariants();
+});
+
+test('a pre-joined world works: a crashed node is declared dead by every other node', () => {
+  const interner = new Interner();
+  const h = new Harness({ interner });
+  const names = Array.from({ length: 40 }, (_, i) => `node-${i}`);
+  for (const name of names) h.add(name);
+  const batch = new PreloadBatch(
+    interner,
+    names.map((name) => ({
+      name,
+      addr: h.addr(name),
+      meta: new Uint8Array(0),
+      incarnation: 1,
+      vsn: [1, 5, 2, 2, 5, 5] as const,
+    })),
+  );
+  for (const name of names) h.act(name, (s, now) => s.preload(now, batch));
+  h.runFor(2_000);
+  h.crash('node-0');
+  const others = names.slice(1);
+  const dead = h.runUntilTrue(
+    () => others.every((x) => h.swim(x).member('node-0')?.state === 'dead'),
+    120_000,
+  );
+  assert.ok(dead);
+  for (const x of others) assert.equal(h.events(x).filter((e) => e.event.type === 'leave').length, 1);
 });

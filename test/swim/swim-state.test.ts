@@ -217,3 +217,29 @@ test('in a 6-node cluster confirmations from other members bring a death forward
   assert.ok(firstDead - firstSuspect < 24_000, `dead after ${firstDead - firstSuspect} ms of suspicion`);
   assert.ok(firstDead - firstSuspect >= 4_000, 'never before the minimum');
 });
+
+test('our push-pull state is re-encoded after every change and reused while nothing changes', () => {
+  const h = cluster(['a', 'b']);
+  const a = h.swim('a');
+  const req = stream({ type: 'pushPull', body: { join: false, nodes: [], userState: new Uint8Array(0) } });
+  const r1 = a.handleStream(h.now, from, req);
+  const r2 = a.handleStream(h.now, from, req);
+  assert.ok(r1 !== null && r2 !== null);
+  assert.deepEqual(r1, r2);
+  h.act('a', (s, now) => s.updateMeta(now, Uint8Array.from([1])));
+  const r3 = a.handleStream(h.now, from, req);
+  assert.ok(r3 !== null);
+  const m3 = streamMessage(r3);
+  assert.ok(m3.type === 'pushPull');
+  const self = m3.body.nodes.find((n) => n.name === 'a');
+  assert.equal(self?.incarnation, 2, 'the reply reflects the meta update');
+  assert.deepEqual(self?.meta, Uint8Array.from([1]));
+  const r4 = a.handleStream(
+    h.now,
+    from,
+    stream({ type: 'pushPull', body: { join: true, nodes: [], userState: new Uint8Array(0) } }),
+  );
+  assert.ok(r4 !== null);
+  const m4 = streamMessage(r4);
+  assert.equal(m4.type === 'pushPull' && m4.body.join, true, 'the Join flag is not taken from the cache');
+});
