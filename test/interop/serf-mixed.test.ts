@@ -20,6 +20,16 @@ const dir = mkdtempSync(join(tmpdir(), 'gp-mixed-'));
 const agents: SerfAgent[] = [];
 const nodes: GossipNode[] = [];
 const userEvents = new Map<string, NodeUserEvent[]>();
+const snapshotPath = join(dir, 'gp-3.snapshot');
+
+function watch(n: GossipNode): GossipNode {
+  userEvents.set(n.name, userEvents.get(n.name) ?? []);
+  n.on('user', (e) => userEvents.get(n.name)!.push(e));
+  n.on('query', (q) => {
+    if (q.name === 'hello') q.respond(`hi-from-${n.name}`);
+  });
+  return n;
+}
 
 function logOf(agent: SerfAgent): string {
   const f = join(dir, `${agent.opts.name}.events`);
@@ -60,6 +70,7 @@ before(async () => {
         eventHandlers: [
           `user=echo "user $SERF_USER_EVENT $(cat)" >> '${file}'`,
           `query:hello=printf "hi-from-$SERF_SELF_NAME"`,
+          `query:gp-multicast:reload=echo "multicast reload $(cat)" >> '${file}'`,
         ],
       }),
     );
@@ -70,13 +81,9 @@ before(async () => {
       bind: '127.0.0.1:0',
       tags: { role: 'gp' },
       join: [agents[nodes.length % 3]!.addr],
+      ...(name === 'gp-3' ? { snapshotPath } : {}),
     });
-    userEvents.set(name, []);
-    n.on('user', (e) => userEvents.get(name)!.push(e));
-    n.on('query', (q) => {
-      if (q.name === 'hello') q.respond(`hi-from-${name}`);
-    });
-    nodes.push(n);
+    nodes.push(watch(n));
   }
   const all = ['gp-1', 'gp-2', 'gp-3', 'serf-1', 'serf-2', 'serf-3'];
   for (const a of agents) {
@@ -198,5 +205,77 @@ test(
     const f = await agents[1]!.cli(['query', '-format=json', '-timeout=3s', '-tag', 'role=g.', 'hello', 'z']);
     const fo = JSON.parse(f.stdout) as { Acks: string[]; Responses: Record<string, string> };
     assert.deepEqual(Object.keys(fo.Responses).sort(), ['gp-1', 'gp-3'], f.stdout);
+  },
+);
+
+test('a multicast from our node reaches the serf handlers of its group only', { skip }, async () => {
+  await nodes[0]!.event('reload', 'to-serf', { tags: { role: '^serf$', idx: '[12]' } });
+  for (const a of agents.slice(0, 2)) {
+    await waitUntil(
+      `${a.opts.name}'s handler to get the multicast`,
+      () => logOf(a).includes('multicast reload to-serf'),
+      20_000,
+    );
+  }
+  // gp-2's role is 'api' since the tags test.
+  await nodes[0]!.event('reload', 'to-gp', { tags: { role: '^(gp|api)$' } });
+  for (const n of nodes) {
+    await waitUntil(
+      `${n.name} to get the multicast`,
+      () => userEvents.get(n.name)!.some((e) => e.multicast),
+      20_000,
+    );
+  }
+  await new Promise((res) => setTimeout(res, 1500));
+  assert.ok(!logOf(agents[2]!).includes('multicast'), 'serf-3 is outside both groups');
+  for (const a of agents) assert.ok(!logOf(a).includes('to-gp'), `${a.opts.name} is outside the gp group`);
+  for (const n of nodes) {
+    const mc = userEvents.get(n.name)!.filter((e) => e.multicast);
+    assert.deepEqual(
+      mc.map((e) => td.decode(e.payload)),
+      ['to-gp'],
+      n.name,
+    );
+  }
+});
+
+test(
+  'our node restarted from its snapshot rejoins the serf cluster and replays no old event',
+  { skip },
+  async () => {
+    const old = nodes[2]!;
+    const before = userEvents.get('gp-3')!.length;
+    assert.ok(before > 0, 'gp-3 saw the earlier events');
+    const port = old.address.port;
+    await old.close(); // no leave: a crash as far as the cluster can tell
+    await serfMembersUntil(agents[0]!, 'serf-1 to see gp-3 failed', (ms) =>
+      ms.some((m) => m.name === 'gp-3' && m.status === 'failed'),
+    );
+    const back = watch(
+      await createNode({ name: 'gp-3', bind: `127.0.0.1:${port}`, tags: { role: 'gp' }, snapshotPath }),
+    );
+    nodes[2] = back;
+    for (const a of agents) {
+      await serfMembersUntil(a, `${a.opts.name} to see gp-3 alive again`, (ms) =>
+        ms.some((m) => m.name === 'gp-3' && m.status === 'alive'),
+      );
+    }
+    await waitUntil(
+      'gp-3 to see the cluster again',
+      () => back.members({ status: 'alive' }).length === 6,
+      20_000,
+    );
+    const r = await agents[1]!.cli(['event', 'after-restart']);
+    assert.equal(r.code, 0);
+    await waitUntil('gp-3 to get the new event', () => userEvents.get('gp-3')!.length > before, 20_000);
+    await new Promise((res) => setTimeout(res, 1000));
+    assert.deepEqual(
+      userEvents
+        .get('gp-3')!
+        .slice(before)
+        .map((e) => e.name),
+      ['after-restart'],
+      'an old event was replayed',
+    );
   },
 );
