@@ -305,3 +305,27 @@ test('a node advertises an address distinct from its bind address, and peers rea
     await closeAll([a, b, c]);
   }
 });
+
+test('a user event reaches every node once, and a query gets the answer a listener gives', async () => {
+  const a = await createNode({ ...LOOPBACK, name: 'a' });
+  let b: GossipNode | undefined;
+  try {
+    b = await createNode({ ...LOOPBACK, name: 'b', join: [addr(a)] });
+    await waitUntil('both to see two alive', () => aliveNames(a).length === 2 && aliveNames(b!).length === 2);
+    const got = deferred<string>();
+    b.on('user', (e) => got.resolve(`${e.name}:${new TextDecoder().decode(e.payload)}`));
+    b.on('query', (q) => {
+      if (q.name === 'load') q.respond(`load of ${b!.name}`); // answering from inside the listener
+    });
+    await a.event('deploy', 'v42');
+    assert.equal(await withTimeout('the user event at b', got.promise), 'deploy:v42');
+
+    const replies: string[] = [];
+    for await (const r of a.query('load', '', { filterNodes: ['b'], timeoutMs: 3000 })) {
+      if (r.type === 'response') replies.push(`${r.from}=${new TextDecoder().decode(r.payload)}`);
+    }
+    assert.deepEqual(replies, ['b=load of b']);
+  } finally {
+    await closeAll([a, b]);
+  }
+});
