@@ -251,7 +251,7 @@ export class Prober {
         { node: p.targetName },
         'was able to connect but other probes failed, network may be misconfigured',
       );
-      this.finish(now, p, true);
+      this.endProbe(now, p, -1);
       return;
     }
     this.fail(now, p);
@@ -281,10 +281,6 @@ export class Prober {
     });
   }
 
-  private finish(now: number, p: Probe, _viaFallback: boolean): void {
-    this.endProbe(now, p, -1);
-  }
-
   private endProbe(now: number, p: Probe, awarenessDelta: number): void {
     const d = this.d;
     if (p.fallbackPending) d.net.abandonFallbackStream(p.seqNo);
@@ -301,7 +297,7 @@ export class Prober {
     const p = this.current;
     if (p !== undefined && p.seqNo === ack.seqNo && p.phase !== 'await-fallback') {
       const direct = p.phase === 'direct';
-      this.finish(now, p, false);
+      this.endProbe(now, p, -1);
       const d = this.d;
       // Only a direct ack measures a round trip (state.go probeNode).
       if (direct && d.delegate?.notifyPingComplete !== undefined && d.membership.table.has(p.target)) {

@@ -595,7 +595,7 @@ export class Swim implements SwimCore {
       this.membership.suspicionTimeout(now, key.slice(SUSPECT_KEY.length));
   }
 
-  private handleGossip(now: number, _from: Address, msg: Message): void {
+  private handleGossip(now: number, from: Address, msg: Message): void {
     const m = this.membership;
     switch (msg.type) {
       case 'alive': {
@@ -611,7 +611,7 @@ export class Swim implements SwimCore {
         m.deadNode(now, msg.body);
         break;
       case 'user':
-        if (msg.body.length > 0) this.delegate?.notifyUserMessage(now, msg.body, _from);
+        if (msg.body.length > 0) this.delegate?.notifyUserMessage(now, msg.body, from);
         break;
       default:
         break;
