@@ -719,6 +719,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
       now: clock.now(),
       random,
       logger: log,
+      ...(o.metrics ? { metrics: o.metrics } : {}),
     });
     const driver = new Driver<SerfEvent>({
       core: stack.core,

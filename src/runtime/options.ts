@@ -4,7 +4,7 @@
  */
 import { hostname, networkInterfaces } from 'node:os';
 import type { Address } from '../swim/io.js';
-import type { Logger } from '../swim/logger.js';
+import type { Logger, Metrics } from '../swim/logger.js';
 import type { Profile, SwimConfig } from '../swim/config.js';
 import type { SerfConfig } from '../cluster/config.js';
 import { ConfigError } from '../wire/errors.js';
@@ -48,6 +48,11 @@ export interface NodeOptions {
   readonly profile?: Profile;
   /** A pino-compatible logger. Default: no logging. */
   readonly logger?: Logger;
+  /**
+   * A metrics sink (counters, gauges, observations named after memberlist's and Serf's, e.g.
+   * `memberlist_msg_alive`). Default: none. The agent binds it to prom-client.
+   */
+  readonly metrics?: Metrics;
   /** Aborts `createNode` (and its initial join) and, once running, closes the node. */
   readonly signal?: AbortSignal;
   /** Advanced: memberlist tunables over the profile's values (see `SwimConfig`). */
@@ -78,6 +83,7 @@ export interface ResolvedNodeOptions {
   readonly keys: readonly Uint8Array[];
   readonly profile: Profile;
   readonly logger: Logger | undefined;
+  readonly metrics: Metrics | undefined;
   readonly signal: AbortSignal | undefined;
   readonly swim: Partial<SwimConfig>;
   readonly serf: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
@@ -95,6 +101,7 @@ const KNOWN = new Set([
   'encryptKey',
   'profile',
   'logger',
+  'metrics',
   'signal',
   'swim',
   'serf',
@@ -208,6 +215,13 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     );
     if (missing.length > 0) problems.push(`logger: must be pino-compatible (missing ${missing.join(', ')})`);
   }
+  if (opts.metrics !== undefined) {
+    const missing = (['incr', 'observe', 'gauge'] as const).filter(
+      (m) => typeof (opts.metrics as unknown as Record<string, unknown>)?.[m] !== 'function',
+    );
+    if (missing.length > 0)
+      problems.push(`metrics: must have incr, observe and gauge (missing ${missing.join(', ')})`);
+  }
   if (opts.signal !== undefined && !(opts.signal instanceof AbortSignal))
     problems.push('signal: must be an AbortSignal');
   for (const k of ['swim', 'serf'] as const) {
@@ -234,6 +248,7 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     keys,
     profile,
     logger: opts.logger,
+    metrics: opts.metrics,
     signal: opts.signal,
     swim: opts.swim ?? {},
     serf: opts.serf ?? {},

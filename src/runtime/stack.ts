@@ -8,7 +8,7 @@ import { resolveSerfConfig, type SerfConfig } from '../cluster/config.js';
 import { resolveConfig, type Profile, type SwimConfig } from '../swim/config.js';
 import { Swim } from '../swim/swim.js';
 import type { Address } from '../swim/io.js';
-import type { Logger } from '../swim/logger.js';
+import type { Logger, Metrics } from '../swim/logger.js';
 import type { Random } from '../swim/random.js';
 import { Keyring } from '../wire/keyring.js';
 import type { SnapshotData } from '../cluster/snapshot.js';
@@ -30,6 +30,8 @@ export interface StackOptions {
   readonly snapshot?: SnapshotData;
   /** Keep the core's snapshot state up to date (a snapshot file is configured). */
   readonly recordSnapshot?: boolean;
+  /** Metrics sink shared by both cores; default none. */
+  readonly metrics?: Metrics;
 }
 
 /** A built stack: the core to drive and the resolved memberlist config (for transport timeouts). */
@@ -59,6 +61,7 @@ export function buildStack(o: StackOptions): Stack {
     logger: o.logger,
     ...(o.snapshot !== undefined ? { snapshot: o.snapshot } : {}),
     recordSnapshot: o.recordSnapshot ?? false,
+    ...(o.metrics ? { metrics: o.metrics } : {}),
     createSwim: (delegate) =>
       new Swim({
         name: o.name,
@@ -68,6 +71,7 @@ export function buildStack(o: StackOptions): Stack {
         random: o.random,
         delegate,
         logger: o.logger,
+        ...(o.metrics ? { metrics: o.metrics } : {}),
       }),
   });
   return { core, swimConfig, keyring };

@@ -3,6 +3,9 @@
  * place that lists them.
  */
 import type { Command } from 'commander';
+import { agentCommand } from './agent.js';
+import { leaveCommand } from './leave.js';
+import { membersCommand } from './members.js';
 import { seedCommand } from './seed.js';
 import { simCommand } from './sim.js';
 
@@ -14,4 +17,4 @@ export interface CliCommand {
   seedMode?: { matches(argv: readonly string[]): boolean; run(argv: readonly string[]): Promise<number> };
 }
 
-export const commands: CliCommand[] = [simCommand, seedCommand];
+export const commands: CliCommand[] = [simCommand, seedCommand, agentCommand, membersCommand, leaveCommand];

@@ -1,0 +1,240 @@
+/**
+ * The agent's HTTP API endpoints (served by ./http.ts). All answers are JSON; members are shown as
+ * in ./event-format.ts (`addr` is the IP, `port` the gossip port).
+ *
+ * | method | path | does |
+ * |---|---|---|
+ * | GET | `/v1/members?tag=k=v&status=s&name=n` | members as this agent sees them; filters are anchored Go regexes as `serf members -tag/-status/-name` (tag repeatable) → `{"members":[…]}` |
+ * | GET | `/v1/self` | this node → `{"member":{…},"bind":"ip:port","advertise":"ip:port"}` |
+ * | POST | `/v1/leave` | graceful leave; answers `{"left":true}` once it is done, then the agent exits 0 |
+ * | POST | `/v1/event` | body `{"name","payload"?,"encoding"?:"utf8"\|"base64","coalesce"?}` → a Serf user event |
+ * | POST | `/v1/tags` | body `{"set"?:{k:v},"delete"?:[k]}` → `{"tags":{…}}` (all nodes see member-update) |
+ * | POST | `/v1/query` | body `{"name","payload"?,"encoding"?,"filterNodes"?,"filterTags"?,"requestAck"?,"relayFactor"?,"timeoutMs"?}` → NDJSON lines `{"type":"ack","from"}`, `{"type":"response","from","payload","encoding"}`, then `{"type":"done","acks":n,"responses":n}` |
+ * | GET | `/metrics` | Prometheus text (prom-client), names after memberlist/Serf |
+ */
+import type { Registry } from 'prom-client';
+import type { GossipNode } from '../runtime/node.js';
+import { formatAddress } from '../swim/io.js';
+import { parseTag } from './config.js';
+import { memberDetailJson, payloadJson } from './event-format.js';
+import { ApiError, type ApiRequest, type ApiRoute } from './http.js';
+
+/** What the endpoints act on. */
+export interface AgentApiContext {
+  readonly node: GossipNode;
+  /** The metrics registry, or undefined when metrics are off. */
+  readonly registry: Registry | undefined;
+  /** Graceful leave, then the agent shuts down; resolves when the leave is done. */
+  leave(): Promise<void>;
+}
+
+function badRequest(message: string): ApiError {
+  return new ApiError(400, 'GP_ERR_CONFIG', message);
+}
+
+/** The body as an object with only `allowed` keys; throws 400 otherwise. */
+async function objectBody(req: ApiRequest, allowed: readonly string[]): Promise<Record<string, unknown>> {
+  const body = await req.json();
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    throw badRequest('body: must be a JSON object');
+  const unknown = Object.keys(body).filter((k) => !allowed.includes(k));
+  if (unknown.length > 0) throw badRequest(`body: unknown field(s) ${unknown.join(', ')}`);
+  return body as Record<string, unknown>;
+}
+
+function optString(b: Record<string, unknown>, k: string): string | undefined {
+  const v = b[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string') throw badRequest(`${k}: must be a string`);
+  return v;
+}
+
+function optBool(b: Record<string, unknown>, k: string): boolean | undefined {
+  const v = b[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw badRequest(`${k}: must be true or false`);
+  return v;
+}
+
+function optInt(b: Record<string, unknown>, k: string, min: number, max: number): number | undefined {
+  const v = b[k];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw badRequest(`${k}: must be an integer between ${min} and ${max}`);
+  return v;
+}
+
+function stringMap(b: Record<string, unknown>, k: string): Record<string, string> | undefined {
+  const v = b[k];
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw badRequest(`${k}: must be an object of strings`);
+  for (const [kk, vv] of Object.entries(v))
+    if (typeof vv !== 'string') throw badRequest(`${k}.${kk}: must be a string`);
+  return v as Record<string, string>;
+}
+
+function stringList(b: Record<string, unknown>, k: string): string[] | undefined {
+  const v = b[k];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string'))
+    throw badRequest(`${k}: must be a list of strings`);
+  return v as string[];
+}
+
+/** `payload` + `encoding` fields → bytes. */
+function payloadOf(b: Record<string, unknown>): Uint8Array {
+  const payload = optString(b, 'payload') ?? '';
+  const encoding = optString(b, 'encoding') ?? 'utf8';
+  if (encoding === 'utf8') return new TextEncoder().encode(payload);
+  if (encoding === 'base64') {
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(payload) || payload.length % 4 !== 0)
+      throw badRequest('payload: not valid base64');
+    return new Uint8Array(Buffer.from(payload, 'base64'));
+  }
+  throw badRequest('encoding: must be utf8 or base64');
+}
+
+const members: ApiRoute<AgentApiContext> = {
+  method: 'GET',
+  path: '/v1/members',
+  handle(req, { node }) {
+    const q = req.url.searchParams;
+    const tags: Record<string, string> = {};
+    for (const t of q.getAll('tag')) {
+      const kv = parseTag(t);
+      if (typeof kv === 'string') throw badRequest(`tag: ${kv}`);
+      tags[kv[0]] = kv[1];
+    }
+    const status = q.get('status') ?? undefined;
+    const name = q.get('name') ?? undefined;
+    for (const k of q.keys())
+      if (!['tag', 'status', 'name'].includes(k))
+        throw badRequest(`unknown parameter ${k} (tag, status, name)`);
+    const list = node.members({
+      tags,
+      ...(status !== undefined ? { status } : {}),
+      ...(name !== undefined ? { name } : {}),
+    });
+    return { json: { members: list.map(memberDetailJson) } };
+  },
+};
+
+const self: ApiRoute<AgentApiContext> = {
+  method: 'GET',
+  path: '/v1/self',
+  handle(_req, { node }) {
+    return {
+      json: {
+        member: memberDetailJson(node.localMember()),
+        bind: formatAddress(node.address),
+        advertise: formatAddress(node.advertiseAddress),
+      },
+    };
+  },
+};
+
+const leave: ApiRoute<AgentApiContext> = {
+  method: 'POST',
+  path: '/v1/leave',
+  async handle(req, ctx) {
+    await objectBody(req, []);
+    await ctx.leave();
+    return { json: { left: true } };
+  },
+};
+
+const event: ApiRoute<AgentApiContext> = {
+  method: 'POST',
+  path: '/v1/event',
+  async handle(req, { node }) {
+    const b = await objectBody(req, ['name', 'payload', 'encoding', 'coalesce']);
+    const name = optString(b, 'name');
+    if (name === undefined || name === '') throw badRequest('name: required');
+    const coalesce = optBool(b, 'coalesce');
+    await node.event(name, payloadOf(b), coalesce === undefined ? {} : { coalesce });
+    return { json: {} };
+  },
+};
+
+const tags: ApiRoute<AgentApiContext> = {
+  method: 'POST',
+  path: '/v1/tags',
+  async handle(req, { node }) {
+    const b = await objectBody(req, ['set', 'delete']);
+    const set = stringMap(b, 'set') ?? {};
+    const del = stringList(b, 'delete') ?? [];
+    const next: Record<string, string> = { ...node.localMember().tags, ...set };
+    for (const k of del) delete next[k];
+    await node.setTags(next);
+    return { json: { tags: next } };
+  },
+};
+
+const query: ApiRoute<AgentApiContext> = {
+  method: 'POST',
+  path: '/v1/query',
+  async handle(req, { node }) {
+    const b = await objectBody(req, [
+      'name',
+      'payload',
+      'encoding',
+      'filterNodes',
+      'filterTags',
+      'requestAck',
+      'relayFactor',
+      'timeoutMs',
+    ]);
+    const name = optString(b, 'name');
+    if (name === undefined || name === '') throw badRequest('name: required');
+    const filterNodes = stringList(b, 'filterNodes');
+    const filterTags = stringMap(b, 'filterTags');
+    const requestAck = optBool(b, 'requestAck');
+    const relayFactor = optInt(b, 'relayFactor', 0, 255);
+    const timeoutMs = optInt(b, 'timeoutMs', 1, 3_600_000);
+    // Started before the stream is answered, so a bad query is a plain 400.
+    const replies = node.query(name, payloadOf(b), {
+      ...(filterNodes ? { filterNodes } : {}),
+      ...(filterTags ? { filterTags } : {}),
+      ...(requestAck !== undefined ? { requestAck } : {}),
+      ...(relayFactor !== undefined ? { relayFactor } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      signal: req.signal,
+    });
+    async function* lines(): AsyncGenerator<unknown> {
+      let acks = 0;
+      let responses = 0;
+      for await (const r of replies) {
+        if (r.type === 'ack') {
+          acks++;
+          yield { type: 'ack', from: r.from };
+        } else {
+          responses++;
+          yield { type: 'response', from: r.from, ...payloadJson(r.payload) };
+        }
+      }
+      yield { type: 'done', acks, responses };
+    }
+    return { ndjson: lines() };
+  },
+};
+
+const metrics: ApiRoute<AgentApiContext> = {
+  method: 'GET',
+  path: '/metrics',
+  async handle(_req, { registry }) {
+    if (registry === undefined) throw new ApiError(404, 'GP_ERR_NOT_FOUND', 'metrics are off');
+    return { text: await registry.metrics(), contentType: registry.contentType };
+  },
+};
+
+/** Every endpoint of the agent's API. */
+export const agentRoutes: readonly ApiRoute<AgentApiContext>[] = [
+  members,
+  self,
+  leave,
+  event,
+  tags,
+  query,
+  metrics,
+];
