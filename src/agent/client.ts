@@ -125,7 +125,9 @@ export function callAgent(
       const why =
         err.code === 'ECONNREFUSED'
           ? `no agent is listening at ${where} (start one with \`gossip-peer agent\`, or point --http at it)`
-          : `cannot reach the agent at ${where}: ${err.code ?? err.message}`;
+          : err.code?.startsWith('HPE_')
+            ? `what listens at ${where} does not speak HTTP (${err.code}); is --http the agent's HTTP API address?`
+            : `cannot reach the agent at ${where}: ${err.code ?? err.message}`;
       reject(new AgentClientError(why));
     });
     req.end(body);

@@ -54,7 +54,7 @@ export interface AgentConfig {
   readonly http: Address | null;
   /** Event printing on stdout. Default `text`. */
   readonly events: EventsFormat;
-  /** Log level of the stderr logger. Default `info`. */
+  /** Log level of the stderr logger. Default `warn`: a healthy agent is quiet on stderr. */
   readonly logLevel: LogLevel;
   /** Serf-style `[filter=]script` event handlers. */
   readonly eventHandlers: readonly string[];
@@ -210,7 +210,7 @@ export function resolveAgentConfig(flags: AgentConfigInput, file: AgentConfigInp
   }
 
   const events = choice(pick('events'), EVENTS_FORMATS, 'text', problems);
-  const logLevel = choice(pick('logLevel'), LOG_LEVELS, 'info', problems);
+  const logLevel = choice(pick('logLevel'), LOG_LEVELS, 'warn', problems);
 
   const ehIn = pick('eventHandlers');
   const eventHandlers: string[] = [];
@@ -257,8 +257,11 @@ export function resolveAgentConfig(flags: AgentConfigInput, file: AgentConfigInp
   });
 }
 
+/** The flag a config key comes from (`retryJoin` → `retry-join`; list flags are singular). */
 function kebab(k: string): string {
-  return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`).replace(/^tags$/, 'tag');
+  if (k === 'tags') return 'tag';
+  if (k === 'eventHandlers') return 'event-handler';
+  return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
 function addressList(input: { value: unknown; where: string }, problems: string[]): string[] {

@@ -72,10 +72,24 @@ async function runAgentCommand(o: RawAgentOptions): Promise<number> {
     agent = await startAgent(config);
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(`agent: ${err.problems.join('; ')}`, 2);
-    if (err instanceof GossipError) throw new CliError(`agent: ${err.message}`, 1);
+    if (err instanceof GossipError) throw new CliError(`agent: ${err.message}${joinHint(err)}`, 1);
     throw err;
   }
   return agent.done;
+}
+
+/**
+ * memberlist's stream errors name the symptom of a key mismatch; say what to check. The reasons are
+ * the seed's own words (net.go readStream) or ours when its reply cannot be opened.
+ */
+function joinHint(err: GossipError): string {
+  if (err.code !== 'GP_ERR_JOIN') return '';
+  const m = err.message;
+  if (m.includes('No installed keys could decrypt'))
+    return ' (the cluster uses a different encryption key: check --encrypt)';
+  if (m.includes('encryption is not configured') || m.includes('remote state is not encrypted'))
+    return " (encryption is on at one end only: --encrypt must match the cluster's key, or be absent if it has none)";
+  return '';
 }
 
 export const agentCommand: CliCommand = {
@@ -105,7 +119,7 @@ export const agentCommand: CliCommand = {
       )
       .option(
         '--log-level <level>',
-        'stderr log level: trace, debug, info, warn, error, fatal, silent (default info)',
+        'stderr log level: trace, debug, info, warn, error, fatal, silent (default warn)',
       )
       .option('--no-rejoin', 'do not retry seeds and known members when every peer is gone')
       .option('--config <file>', 'JSON config file (keys as the flags in camelCase; flags win)')
