@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentProcess } from '../helpers/agent-process.js';
@@ -127,7 +127,7 @@ test('client commands with no agent to talk to, or with bad flags, fail with one
 
 test('a client talking to something that is not an agent says so in one line', async () => {
   // A TCP server that answers garbage.
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const srv = createServer((s) => {
     sockets.add(s);
     s.on('error', () => {});
