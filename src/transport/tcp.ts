@@ -233,7 +233,17 @@ export class TcpEndpoint {
       let settled = false;
       let connected = false;
       const buf = new ByteBuffer();
-      const socket = connect({ host: req.to.ip, port: req.to.port });
+      // Dial from the address we listen on (when it is a specific one of the same family), so a
+      // peer, a firewall rule or a test's fault injection sees our streams come from our node's
+      // address, as our datagrams do. memberlist leaves the choice to the kernel (on loopback
+      // that is 127.0.0.1 whatever the node's address).
+      const local = this.#address.ip;
+      const bindLocal = local !== '0.0.0.0' && local !== '::' && ipFamily(local) === ipFamily(req.to.ip);
+      const socket = connect({
+        host: req.to.ip,
+        port: req.to.port,
+        ...(bindLocal ? { localAddress: local } : {}),
+      });
       this.#sockets.add(socket);
       const finish = (result: Uint8Array | StreamFailure | null): void => {
         if (settled) return;

@@ -5,7 +5,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { freePorts } from './ports.js';
+import { freePort } from './ports.js';
 import { waitUntil } from './wait.js';
 
 /** Path of the serf binary. */
@@ -19,6 +19,8 @@ export function serfAvailable(): boolean {
 /** Options of a serf agent. */
 export interface SerfAgentOptions {
   readonly name: string;
+  /** Loopback IP to bind gossip to (default 127.0.0.1; the RPC port stays on 127.0.0.1). */
+  readonly ip?: string;
   readonly tags?: Readonly<Record<string, string>>;
   /** Base64 key for `-encrypt`. */
   readonly encrypt?: string;
@@ -68,9 +70,14 @@ export class SerfAgent {
     readonly rpcPort: number,
   ) {}
 
+  /** The gossip IP. */
+  get ip(): string {
+    return this.opts.ip ?? '127.0.0.1';
+  }
+
   /** `ip:port` other nodes join. */
   get addr(): string {
-    return `127.0.0.1:${this.port}`;
+    return `${this.ip}:${this.port}`;
   }
 
   /** Everything the agent logged so far (for failure messages). */
@@ -81,7 +88,9 @@ export class SerfAgent {
   /** Start an agent on fresh loopback ports and wait until its RPC answers. */
   static async start(opts: SerfAgentOptions, ports?: { port: number; rpcPort: number }): Promise<SerfAgent> {
     const [port, rpcPort] =
-      ports !== undefined ? [ports.port, ports.rpcPort] : ((await freePorts(2)) as [number, number]);
+      ports !== undefined
+        ? [ports.port, ports.rpcPort]
+        : [await freePort(opts.ip ?? '127.0.0.1'), await freePort()];
     const a = new SerfAgent(opts, port, rpcPort);
     await a.spawn();
     return a;
@@ -92,7 +101,7 @@ export class SerfAgent {
     const args = [
       'agent',
       `-node=${o.name}`,
-      `-bind=127.0.0.1:${this.port}`,
+      `-bind=${this.ip}:${this.port}`,
       `-rpc-addr=127.0.0.1:${this.rpcPort}`,
       '-log-level=debug',
     ];
