@@ -122,3 +122,18 @@ test('port 0 binds a free port and prints it', async () => {
     await p.kill();
   }
 });
+
+test('--help documents seed mode on stdout and exits 0, from the program and from seed mode', async () => {
+  for (const args of [['--help'], ['12000', '--help']]) {
+    const p = new CliProcess(args);
+    try {
+      const exit = await p.exited();
+      assert.equal(exit.code, 0);
+      assert.match(p.stdout, /gossip-peer PORT \[SEED_IP:SEED_PORT\] \[--bind IP\] \[--advertise IP\]/);
+      assert.match(p.stdout, /listening at: PORT/);
+      assert.equal(p.stderr, '');
+    } finally {
+      await p.kill();
+    }
+  }
+});

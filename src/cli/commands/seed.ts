@@ -21,6 +21,15 @@ import type { CliCommand } from './index.js';
 const USAGE =
   'usage: gossip-peer PORT [SEED_IP:SEED_PORT] [--bind IP] [--advertise IP] [--name NAME] [--profile lan|wan|local]';
 
+const HELP = `Seed mode (the blog's form): serve UDP+TCP on PORT and optionally join a seed.
+Prints "listening at: PORT", then "append: <name> <ip>:<port>" when a peer becomes alive and
+"remove: <name> <ip>:<port>" when it fails or leaves. Ctrl-C/SIGTERM leave gracefully (exit 0).
+  --bind IP         address to bind (default 127.0.0.1; e.g. 0.0.0.0 across hosts)
+  --advertise IP    address peers reach us at (default: the bind address)
+  --name NAME       node name (default <hostname>-<port>)
+  --profile P       lan (default), wan or local timings
+PORT 0 binds a free port and prints it. An unreachable seed is retried with backoff.`;
+
 /** Parsed seed-mode arguments. */
 interface SeedArgs {
   port: number;
@@ -32,12 +41,12 @@ interface SeedArgs {
 }
 
 /** Parses `argv` (without the program name); throws a CliError (exit 2) for anything wrong. */
-function parseArgs(argv: readonly string[]): SeedArgs {
+function parseArgs(argv: readonly string[]): SeedArgs | 'help' {
   const positional: string[] = [];
   const flags: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '-h' || a === '--help') throw new CliError(USAGE, 0);
+    if (a === '-h' || a === '--help') return 'help';
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const key = eq > 0 ? a.slice(2, eq) : a.slice(2);
@@ -78,6 +87,10 @@ function memberLine(verb: 'append' | 'remove', e: NodeMemberEvent): string {
 /** Runs seed mode until SIGINT/SIGTERM; resolves with the exit code. */
 async function runSeed(argv: readonly string[]): Promise<number> {
   const args = parseArgs(argv);
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n\n${HELP}\n`);
+    return 0;
+  }
   const bind = args.bindIp.includes(':') ? `[${args.bindIp}]:${args.port}` : `${args.bindIp}:${args.port}`;
   let node: GossipNode;
   try {
@@ -148,7 +161,9 @@ async function runSeed(argv: readonly string[]): Promise<number> {
 
 /** The seed-mode entry (dispatched before commander: its first word is a port number). */
 export const seedCommand: CliCommand = {
-  register: () => {},
+  register: (program) => {
+    program.addHelpText('after', `\n${USAGE}\n${HELP}`);
+  },
   seedMode: {
     matches: (argv) => argv.length > 0 && /^\d+$/.test(argv[0]!),
     run: runSeed,
