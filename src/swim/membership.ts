@@ -168,14 +168,20 @@ export class Membership {
     const d = this.d;
     const t = this.table;
     if (this.leaving && a.node === this.selfName) return;
-    if (a.vsn.length >= 3) {
-      const pMin = a.vsn[0] as number;
-      const pMax = a.vsn[1] as number;
-      if (pMin === 0 || pMax === 0 || pMin > pMax) {
-        d.metrics.incr('memberlist_msg_alive_bad_vsn');
-        return;
-      }
+    // memberlist accepts an empty Vsn (zero versions, which then fail every push-pull version
+    // check cluster-wide) and crashes on 1–5 bytes; we require the six bytes every memberlist
+    // ≥ 0.1 sends, and re-gossip exactly six (wire refuses to send anything else).
+    if (a.vsn.length < 6) {
+      d.metrics.incr('memberlist_msg_alive_bad_vsn');
+      return;
     }
+    const pMin = a.vsn[0] as number;
+    const pMax = a.vsn[1] as number;
+    if (pMin === 0 || pMax === 0 || pMin > pMax) {
+      d.metrics.incr('memberlist_msg_alive_bad_vsn');
+      return;
+    }
+    if (a.vsn.length > 6) a = { ...a, vsn: a.vsn.subarray(0, 6) };
     if (a.addr.length !== 4 && a.addr.length !== 16) {
       // Go stores any bytes and then fails to send to them; we drop the rumour instead.
       d.metrics.incr('memberlist_msg_alive_bad_addr');
@@ -195,7 +201,7 @@ export class Membership {
         Number.NEGATIVE_INFINITY,
         d.interner.retainAddr(a.addr, a.port),
         d.interner.retainMeta(a.meta),
-        vsn6(a.vsn) ?? ZERO_VSN,
+        vsn6(a.vsn) as Vsn6,
         offset,
       );
     } else {
@@ -233,8 +239,7 @@ export class Membership {
       d.logger.debug({ incarnation: a.incarnation }, 'refuting an alive message about self');
     } else {
       this.broadcast(a.node, { type: 'alive', body: a });
-      const v = vsn6(a.vsn);
-      if (v !== undefined) t.setVsn(id, v);
+      t.setVsn(id, vsn6(a.vsn) as Vsn6);
       t.setIncarnation(id, a.incarnation);
       t.setMeta(id, d.interner.retainMeta(a.meta));
       t.setAddr(id, d.interner.retainAddr(a.addr, a.port));
