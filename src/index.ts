@@ -26,7 +26,8 @@ export type {
   NodeUserEvent,
   QueryReply,
 } from './runtime/node.js';
-export type { NodeOptions } from './runtime/options.js';
+export type { NodeOptions, RejoinSettings } from './runtime/options.js';
+export { keepJoined, type RejoinLoop, type RejoinOptions, type RejoinAttempt } from './runtime/rejoin.js';
 export { DEFAULT_PORT } from './runtime/options.js';
 export type { EventStreamOptions } from './runtime/event-stream.js';
 export type { Address } from './swim/io.js';

@@ -7,8 +7,9 @@
  *   so a port clash is reported before we ever gossip;
  * - Serf-compatible event handler scripts (./event-handlers.ts);
  * - metrics through prom-client (./metrics.ts) at GET /metrics;
- * - recovery: `--retry-join` seeds tried in the background until one answers, and the rejoin loop
- *   (../runtime/rejoin.ts) whenever the node finds itself alone;
+ * - recovery: `--retry-join` seeds tried in the background until one answers, and createNode's
+ *   rejoin loop (../runtime/rejoin.ts) over all seeds whenever the node finds itself alone;
+ * - `--snapshot PATH`: members and clocks persisted (serf's format), so a restart rejoins them;
  * - SIGINT/SIGTERM (and POST /v1/leave): graceful leave, then exit 0; a second signal stops at once.
  *
  * Logs (pino, JSON) go to stderr at `--log-level`.
@@ -17,7 +18,6 @@ import { pino, type DestinationStream } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import type { SerfEvent } from '../cluster/events.js';
 import { createNode, type GossipNode, type NodeEvent, type NodeQueryEvent } from '../runtime/node.js';
-import { keepJoined, type RejoinLoop } from '../runtime/rejoin.js';
 import { formatAddress } from '../swim/io.js';
 import type { Logger } from '../swim/logger.js';
 import type { AgentConfig } from './config.js';
@@ -98,6 +98,8 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
       tags: config.tags,
       ...(config.encrypt !== undefined ? { encryptKey: config.encrypt } : {}),
       profile: config.profile,
+      ...(config.snapshot !== undefined ? { snapshotPath: config.snapshot } : {}),
+      rejoin: config.rejoin ? { seeds: [...config.join, ...config.retryJoin] } : false,
       logger,
       metrics: prom.metrics,
     });
@@ -148,10 +150,7 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
       });
   }
 
-  // Recovery.
-  const seeds = [...config.join, ...config.retryJoin];
-  let rejoin: RejoinLoop | undefined;
-  if (config.rejoin) rejoin = keepJoined(n, { seeds, logger });
+  // Recovery when alone is createNode's `rejoin` (../runtime/rejoin.ts); --retry-join is here.
   if (config.retryJoin.length > 0) {
     let warned = false;
     n.join(config.retryJoin, {
@@ -175,7 +174,6 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
 
   const leave = (): Promise<void> =>
     (leaving ??= (async () => {
-      rejoin?.stop();
       try {
         await n.leave({ signal: AbortSignal.timeout(LEAVE_LIMIT_MS) });
       } catch (err) {
@@ -184,7 +182,6 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
     })());
 
   const finish = async (code: number): Promise<number> => {
-    rejoin?.stop();
     io.signals.off('SIGINT', onSignal);
     io.signals.off('SIGTERM', onSignal);
     await n.close();

@@ -63,6 +63,8 @@ export interface AgentConfig {
    * itself alone (every peer failed, or a long partition). Default true.
    */
   readonly rejoin: boolean;
+  /** Snapshot file (serf `-snapshot`): members and clocks survive a restart. Default none. */
+  readonly snapshot: string | undefined;
 }
 
 /**
@@ -85,6 +87,7 @@ export interface AgentConfigInput {
   readonly logLevel?: unknown;
   readonly eventHandlers?: unknown;
   readonly rejoin?: unknown;
+  readonly snapshot?: unknown;
 }
 
 const KNOWN_KEYS = new Set<string>([
@@ -101,6 +104,7 @@ const KNOWN_KEYS = new Set<string>([
   'logLevel',
   'eventHandlers',
   'rejoin',
+  'snapshot',
 ]);
 
 /**
@@ -239,6 +243,14 @@ export function resolveAgentConfig(flags: AgentConfigInput, file: AgentConfigInp
     else rejoin = rejoinIn.value;
   }
 
+  const snapIn = pick('snapshot');
+  let snapshot: string | undefined;
+  if (snapIn.value !== undefined) {
+    if (typeof snapIn.value !== 'string' || snapIn.value === '')
+      problems.push(`${snapIn.where}: must be a file path`);
+    else snapshot = snapIn.value;
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     node: name,
@@ -254,6 +266,7 @@ export function resolveAgentConfig(flags: AgentConfigInput, file: AgentConfigInp
     logLevel,
     eventHandlers,
     rejoin,
+    snapshot,
   });
 }
 

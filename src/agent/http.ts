@@ -70,6 +70,8 @@ function errorAnswer(err: unknown): { status: number; code: string; message: str
   if (err instanceof TooLargeError) return { status: 400, code: err.code, message: err.message };
   if (err instanceof StateError) return { status: 409, code: err.code, message: err.message };
   if (err instanceof TransportError) return { status: 503, code: err.code, message: err.message };
+  if (err instanceof GossipError && err.code === 'GP_ERR_ABORTED')
+    return { status: 503, code: err.code, message: err.message };
   if (err instanceof GossipError) return { status: 400, code: err.code, message: err.message };
   return { status: 500, code: 'GP_ERR_INTERNAL', message: 'internal error (see the agent log)' };
 }

@@ -10,6 +10,7 @@
  * | POST | `/v1/event` | body `{"name","payload"?,"encoding"?:"utf8"\|"base64","coalesce"?}` → a Serf user event |
  * | POST | `/v1/tags` | body `{"set"?:{k:v},"delete"?:[k]}` → `{"tags":{…}}` (all nodes see member-update) |
  * | POST | `/v1/query` | body `{"name","payload"?,"encoding"?,"filterNodes"?,"filterTags"?,"requestAck"?,"relayFactor"?,"timeoutMs"?}` → NDJSON lines `{"type":"ack","from"}`, `{"type":"response","from","payload","encoding"}`, then `{"type":"done","acks":n,"responses":n}` |
+ * | POST | `/v1/keys` | body `{"op":"install"\|"use"\|"remove"\|"list","key"?,"relayFactor"?}` → the cluster-wide result as `serf keys` tallies it: `{"ok","error"?,"numNodes","numResp","numErr","messages","keys","primaryKeys"}` |
  * | GET | `/metrics` | Prometheus text (prom-client), names after memberlist/Serf |
  */
 import type { Registry } from 'prom-client';
@@ -219,6 +220,27 @@ const query: ApiRoute<AgentApiContext> = {
   },
 };
 
+const keys: ApiRoute<AgentApiContext> = {
+  method: 'POST',
+  path: '/v1/keys',
+  async handle(req, { node }) {
+    const b = await objectBody(req, ['op', 'key', 'relayFactor']);
+    const op = optString(b, 'op');
+    const key = optString(b, 'key');
+    const relayFactor = optInt(b, 'relayFactor', 0, 255);
+    const opts = { ...(relayFactor !== undefined ? { relayFactor } : {}), signal: req.signal };
+    if (op === 'list') {
+      if (key !== undefined) throw badRequest('key: not used by list');
+      return { json: await node.listKeys(opts) };
+    }
+    if (op !== 'install' && op !== 'use' && op !== 'remove')
+      throw badRequest('op: must be install, use, remove or list');
+    if (key === undefined || key === '') throw badRequest(`key: required for ${op}`);
+    const run = op === 'install' ? node.installKey : op === 'use' ? node.useKey : node.removeKey;
+    return { json: await run.call(node, key, opts) };
+  },
+};
+
 const metrics: ApiRoute<AgentApiContext> = {
   method: 'GET',
   path: '/metrics',
@@ -236,5 +258,6 @@ export const agentRoutes: readonly ApiRoute<AgentApiContext>[] = [
   event,
   tags,
   query,
+  keys,
   metrics,
 ];

@@ -34,6 +34,7 @@ import {
   type ResolvedNodeOptions,
 } from './options.js';
 import { CryptoRandom } from './random.js';
+import { keepJoined } from './rejoin.js';
 import { buildStack } from './stack.js';
 import { SnapshotPersister, readSnapshotFile } from './snapshot-file.js';
 
@@ -770,6 +771,9 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
   } catch (err) {
     await started.close();
     throw err;
+  }
+  if (o.rejoin !== false) {
+    keepJoined(started, { ...o.rejoin, logger: logger.child({ node: started.name }) });
   }
   // Held-back events go out after the caller's continuation attached its listeners.
   setImmediate(() => started.releaseBacklog());

@@ -65,6 +65,23 @@ export interface NodeOptions {
    * Default: none.
    */
   readonly snapshotPath?: string;
+  /**
+   * Recovery: whenever this node finds itself alone (every other member failed or left), keep
+   * trying to join through the seeds and the last known addresses of the failed members, with
+   * backoff (1 s doubling to 30 s, jittered), until someone answers (see `keepJoined`). `true`
+   * uses `join` as the seeds; an object may name other seeds and intervals. Default true.
+   */
+  readonly rejoin?: boolean | RejoinSettings;
+}
+
+/** The tunable part of {@link NodeOptions.rejoin}. */
+export interface RejoinSettings {
+  /** Seeds to retry when alone (`IP:PORT`). Default: the `join` seeds. */
+  readonly seeds?: readonly string[];
+  /** First delay once alone. Default 1000. */
+  readonly minIntervalMs?: number;
+  /** Cap of the doubling delay. Default 30000. */
+  readonly maxIntervalMs?: number;
 }
 
 /** Options after validation and defaulting. */
@@ -88,6 +105,8 @@ export interface ResolvedNodeOptions {
   readonly swim: Partial<SwimConfig>;
   readonly serf: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
   readonly snapshotPath: string | undefined;
+  /** false = off; otherwise the seeds (default `join`) and intervals. */
+  readonly rejoin: false | { seeds: readonly Address[]; minIntervalMs: number; maxIntervalMs: number };
 }
 
 const KNOWN = new Set([
@@ -106,6 +125,7 @@ const KNOWN = new Set([
   'swim',
   'serf',
   'snapshotPath',
+  'rejoin',
 ]);
 
 const LOGGER_METHODS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'child'] as const;
@@ -235,6 +255,38 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     problems.push('snapshotPath: must be a non-empty file path');
   }
 
+  let rejoin: ResolvedNodeOptions['rejoin'] = { seeds: join, minIntervalMs: 1000, maxIntervalMs: 30_000 };
+  if (opts.rejoin === false) rejoin = false;
+  else if (opts.rejoin !== undefined && opts.rejoin !== true) {
+    const r = opts.rejoin as RejoinSettings;
+    if (r === null || typeof r !== 'object') problems.push('rejoin: must be true, false or an object');
+    else {
+      let seeds: Address[] = join;
+      if (r.seeds !== undefined) {
+        seeds = [];
+        if (!Array.isArray(r.seeds)) problems.push('rejoin.seeds: must be an array of IP:PORT strings');
+        else
+          (r.seeds as unknown[]).forEach((x, i) => {
+            const a = typeof x === 'string' ? parseHostPort(x, DEFAULT_PORT) : 'must be a string IP:PORT';
+            if (typeof a === 'string') problems.push(`rejoin.seeds[${i}]: ${a}`);
+            else seeds.push(a);
+          });
+      }
+      const minIntervalMs = intOption(r.minIntervalMs, 'rejoin.minIntervalMs', 1000, 1, 3_600_000, problems);
+      const maxIntervalMs = intOption(
+        r.maxIntervalMs,
+        'rejoin.maxIntervalMs',
+        30_000,
+        1,
+        3_600_000,
+        problems,
+      );
+      if (maxIntervalMs < minIntervalMs)
+        problems.push('rejoin.maxIntervalMs: must be ≥ rejoin.minIntervalMs');
+      rejoin = { seeds, minIntervalMs, maxIntervalMs };
+    }
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     name,
@@ -253,6 +305,7 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     swim: opts.swim ?? {},
     serf: opts.serf ?? {},
     snapshotPath: opts.snapshotPath,
+    rejoin,
   };
 }
 

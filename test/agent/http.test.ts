@@ -269,6 +269,39 @@ test('event, tags and query act on the cluster: the other agent prints them, a h
   }
 });
 
+test('POST /v1/keys rotates the encryption key on every agent and lists it, as serf keys does', async () => {
+  const k1 = Buffer.alloc(16, 1).toString('base64');
+  const k2 = Buffer.alloc(16, 2).toString('base64');
+  let a: TestAgent | undefined;
+  let b: TestAgent | undefined;
+  try {
+    a = await start('key-a', { encrypt: k1 });
+    b = await start('key-b', { encrypt: k1, join: [formatAddress(a.agent.node.address)] });
+    await waitUntil('a to see b', () => a!.agent.node.members({ status: 'alive' }).length === 2);
+    const installed = await call(a.base, 'POST', '/v1/keys', JSON.stringify({ op: 'install', key: k2 }));
+    assert.equal(installed.status, 200, installed.text);
+    assert.equal((installed.json as { ok: boolean; numResp: number }).ok, true);
+    assert.equal((installed.json as { numResp: number }).numResp, 2);
+    const used = await call(b.base, 'POST', '/v1/keys', JSON.stringify({ op: 'use', key: k2 }));
+    assert.equal((used.json as { ok: boolean }).ok, true, used.text);
+    const listed = await call(a.base, 'POST', '/v1/keys', JSON.stringify({ op: 'list' }));
+    const l = listed.json as { keys: Record<string, number>; primaryKeys: Record<string, number> };
+    assert.deepEqual(l.keys, { [k1]: 2, [k2]: 2 });
+    assert.deepEqual(l.primaryKeys, { [k2]: 2 });
+    for (const [body, status] of [
+      [{ op: 'rotate' }, 400],
+      [{ op: 'install' }, 400],
+      [{ op: 'list', key: k1 }, 400],
+      [{ op: 'install', key: 'c2hvcnQ=' }, 400],
+    ] as const) {
+      const r = await call(a.base, 'POST', '/v1/keys', JSON.stringify(body));
+      assert.equal(r.status, status, `${JSON.stringify(body)}: ${r.text}`);
+    }
+  } finally {
+    await stopAll([a, b]);
+  }
+});
+
 test('POST /v1/leave answers once the leave is done, then the agent stops with exit code 0', async () => {
   let a: TestAgent | undefined;
   let b: TestAgent | undefined;

@@ -37,7 +37,13 @@ test('a node left alone retries its seed with backoff and rejoins when the seed 
   let lone: GossipNode | undefined;
   let seed2: GossipNode | undefined;
   try {
-    lone = await createNode({ ...LOCAL, name: 'lone', bind: '127.0.0.1:0', join: [addr(seed)] });
+    lone = await createNode({
+      ...LOCAL,
+      name: 'lone',
+      bind: '127.0.0.1:0',
+      join: [addr(seed)],
+      rejoin: false,
+    });
     const attempts: RejoinAttempt[] = [];
     keepJoined(lone, {
       seeds: [`127.0.0.1:${seedPort}`],
@@ -83,7 +89,7 @@ test('without seeds, a lone node retries the last known address of its failed pe
   let b: GossipNode | undefined;
   let a2: GossipNode | undefined;
   try {
-    b = await createNode({ ...LOCAL, name: 'peer-b', bind: '127.0.0.1:0', join: [addr(a)] });
+    b = await createNode({ ...LOCAL, name: 'peer-b', bind: '127.0.0.1:0', join: [addr(a)], rejoin: false });
     const attempts: RejoinAttempt[] = [];
     keepJoined(b, { minIntervalMs: 100, maxIntervalMs: 200, onAttempt: (x) => attempts.push(x) });
     await waitUntil('b to see a', () => statusOf(b!, 'peer-a') === 'alive');
@@ -99,6 +105,44 @@ test('without seeds, a lone node retries the last known address of its failed pe
   } finally {
     await Promise.all([a.close(), b?.close(), a2?.close()]);
   }
+});
+
+test('createNode rejoins by default: a node whose only peer crashed rejoins it when it restarts', async () => {
+  let seed: GossipNode | undefined = await createNode({ ...LOCAL, name: 'def-seed', bind: '127.0.0.1:0' });
+  const port = seed.address.port;
+  let n: GossipNode | undefined;
+  let seed2: GossipNode | undefined;
+  try {
+    n = await createNode({
+      ...LOCAL,
+      name: 'def-node',
+      bind: '127.0.0.1:0',
+      join: [addr(seed)],
+      rejoin: { minIntervalMs: 100, maxIntervalMs: 500 },
+    });
+    await waitUntil('n to see the seed', () => statusOf(n!, 'def-seed') === 'alive');
+    const failed = next(n, 'member-failed', 'def-seed');
+    await seed.close();
+    seed = undefined;
+    await withTimeout('n to declare the seed failed', failed, 30_000);
+    const back = next(n, 'member-join', 'def-seed');
+    // The restarted seed joins nobody: only n's rejoin loop can bring them together.
+    seed2 = await createNode({ ...LOCAL, name: 'def-seed', bind: `127.0.0.1:${port}`, rejoin: false });
+    await withTimeout('n to rejoin the restarted seed', back, 20_000);
+    await waitUntil('the seed to see n alive', () => statusOf(seed2!, 'def-node') === 'alive', 20_000);
+  } finally {
+    await Promise.all([seed?.close(), n?.close(), seed2?.close()]);
+  }
+});
+
+test('rejoin options are validated with the other options', async () => {
+  await assert.rejects(
+    createNode({ bind: '127.0.0.1:0', rejoin: { seeds: ['x'], minIntervalMs: 0, maxIntervalMs: 5 } }),
+    (err) =>
+      err instanceof ConfigError &&
+      err.problems.some((p) => p.startsWith('rejoin.seeds[0]:')) &&
+      err.problems.some((p) => p.startsWith('rejoin.minIntervalMs:')),
+  );
 });
 
 test('a node restarted under the same name after being declared dead refutes it and is alive again', async () => {

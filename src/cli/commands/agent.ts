@@ -4,7 +4,7 @@
  *   gossip-peer agent --node NAME --bind IP:PORT [--advertise IP:PORT] [--join IP:PORT]...
  *     [--retry-join IP:PORT]... [--tag k=v]... [--encrypt BASE64KEY] [--profile lan|wan|local]
  *     [--http IP:PORT | --no-http] [--events json|text|none] [--event-handler [filter=]script]...
- *     [--log-level LEVEL] [--no-rejoin] [--config FILE]
+ *     [--log-level LEVEL] [--no-rejoin] [--snapshot FILE] [--config FILE]
  *
  * Exit status: 0 after a graceful leave (SIGINT, SIGTERM, `gossip-peer leave`); 1 when it cannot
  * start (address in use, no `--join` seed answered, a second signal, a lost name conflict); 2 for
@@ -32,6 +32,7 @@ interface RawAgentOptions {
   eventHandler?: string[];
   logLevel?: string;
   rejoin?: boolean;
+  snapshot?: string;
   config?: string;
 }
 
@@ -54,6 +55,7 @@ function flagsInput(o: RawAgentOptions): AgentConfigInput {
     eventHandlers: o.eventHandler,
     logLevel: o.logLevel,
     rejoin: o.rejoin === false ? false : undefined,
+    snapshot: o.snapshot,
   };
 }
 
@@ -122,6 +124,10 @@ export const agentCommand: CliCommand = {
         'stderr log level: trace, debug, info, warn, error, fatal, silent (default warn)',
       )
       .option('--no-rejoin', 'do not retry seeds and known members when every peer is gone')
+      .option(
+        '--snapshot <file>',
+        'persist members and clocks here, so a restart rejoins them (as serf -snapshot)',
+      )
       .option('--config <file>', 'JSON config file (keys as the flags in camelCase; flags win)')
       .action(async (o: RawAgentOptions) => {
         process.exitCode = await runAgentCommand(o);
