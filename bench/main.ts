@@ -20,7 +20,7 @@ import { loadNow, machineInfo } from './harness/machine.js';
 import { NftTable, nftUsable } from './harness/nft.js';
 import { findPortBlock } from './harness/ports.js';
 import { clockTicks } from './harness/procfs.js';
-import { buildTable, tableText } from './harness/report.js';
+import { buildTable, resultHeading, tableMarkdown, tableText } from './harness/report.js';
 import { RESULT_SCHEMA, SCENARIOS, type BenchResult } from './harness/result.js';
 import { runBench } from './harness/run.js';
 import { stripPlotSvg, type Series } from './harness/svg.js';
@@ -212,14 +212,14 @@ async function main(): Promise<number> {
   writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n');
   const svgPath = join(outDir, `${name}.svg`);
   writeFileSync(svgPath, chart(result));
+  const mdPath = join(outDir, `${name}.md`);
+  writeFileSync(mdPath, `${resultHeading(result)}\n\n${tableMarkdown(result.table)}\n`);
 
-  process.stdout.write(
-    `\ngossip-peer vs serf, N=${o.nodes}, ${date.slice(0, 19)}Z, ${machine.nproc}× ${machine.cpuModel}, load ${machine.loadAtStart[0]} → ${result.loadAtEnd[0]}, ${result.durationSeconds} s\n\n`,
-  );
+  process.stdout.write(`\n${resultHeading(result)}\n\n`);
   process.stdout.write(tableText(result.table) + '\n\n');
   for (const impl of o.impls)
     for (const e of impls[impl]?.errors ?? []) process.stdout.write(`${impl}: ${e}\n`);
-  process.stdout.write(`wrote ${jsonPath}\nwrote ${svgPath}\n`);
+  process.stdout.write(`wrote ${jsonPath}\nwrote ${svgPath}\nwrote ${mdPath}\n`);
   return 0;
 }
 

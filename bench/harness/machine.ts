@@ -9,8 +9,10 @@ export interface MachineInfo {
   readonly kernel: string;
   readonly memoryGiB: number;
   readonly node: string;
-  /** `serf version` first line, as the binary reports itself. */
+  /** The serf package version (dpkg), else `serf version`'s first line. */
   readonly serf: string;
+  /** `serf version` first line, as the binary reports itself (Debian's 0.9.4 build says 0.8.2-dev). */
+  readonly serfBinary: string;
   /** Commit of this checkout (with `-dirty` if it has changes). */
   readonly gitCommit: string;
   /** 1, 5 and 15 minute load averages when the run started. */
@@ -29,6 +31,12 @@ function firstLine(file: string, args: readonly string[], cwd?: string): string 
   }
 }
 
+/** The installed Debian package version of serf, if dpkg knows it. */
+function serfPackage(): string | undefined {
+  const v = firstLine('dpkg-query', ['-W', '-f', '${Version}', 'serf']);
+  return v === '' || v === 'unknown' ? undefined : v;
+}
+
 /** Reads the machine description now. */
 export function machineInfo(serfBin: string, repoRoot: string): MachineInfo {
   const commit = firstLine('git', ['rev-parse', '--short', 'HEAD'], repoRoot);
@@ -39,7 +47,8 @@ export function machineInfo(serfBin: string, repoRoot: string): MachineInfo {
     kernel: release(),
     memoryGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
     node: process.version,
-    serf: firstLine(serfBin, ['version']),
+    serf: serfPackage() ?? firstLine(serfBin, ['version']),
+    serfBinary: firstLine(serfBin, ['version']),
     gitCommit: commit + (dirty !== '' && dirty !== 'unknown' ? '-dirty' : ''),
     loadAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
   };

@@ -3,7 +3,7 @@
  * its text form for stdout and the README.
  */
 import type { Impl } from './impls.js';
-import type { ImplResult, TableRow } from './result.js';
+import type { BenchResult, ImplResult, TableRow } from './result.js';
 import { median } from './stats.js';
 
 type Getter = (r: ImplResult) => number | null | undefined;
@@ -179,4 +179,14 @@ export function tableMarkdown(rows: readonly TableRow[]): string {
       `| ${r.metric} | ${r.unit} | ${fmt(r.serf, r.unit)} | ${fmt(r.ours, r.unit)} | ${fmtRatio(r)} | ${fmtGoal(r)} |`,
     );
   return out.join('\n');
+}
+
+/** One line saying what a result was measured on, when, and under what load. */
+export function resultHeading(r: BenchResult): string {
+  const m = r.machine;
+  return (
+    `gossip-peer (${m.gitCommit}) vs serf ${m.serf}, N=${r.config.nodes}, ${r.date.slice(0, 16).replace('T', ' ')} UTC; ` +
+    `${m.nproc}× ${m.cpuModel}, Linux ${m.kernel}, node ${m.node}; load average ${m.loadAtStart[0]} at start, ` +
+    `${r.loadAtEnd[0]} at end; ${Math.round(r.durationSeconds)} s; \`${r.command}\``
+  );
 }

@@ -43,7 +43,8 @@ export function stripPlotSvg(title: string, subtitle: string, series: readonly S
   const all = series.flatMap((s) => s.values);
   const maxV = all.length === 0 ? 1 : Math.max(...all);
   const step = tickStep(maxV > 0 ? maxV : 1);
-  const axisMax = Math.ceil((maxV > 0 ? maxV : 1) / step) * step;
+  // Headroom so the largest dot and its label do not sit on the edge.
+  const axisMax = Math.ceil(((maxV > 0 ? maxV : 1) * 1.04) / step) * step;
   const H = TOP + ROW * Math.max(1, series.length) + BOTTOM;
   const x = (v: number): number => LEFT + ((W - LEFT - RIGHT) * v) / axisMax;
   const out: string[] = [];
@@ -86,8 +87,9 @@ export function stripPlotSvg(title: string, subtitle: string, series: readonly S
         `<circle cx="${x(v).toFixed(1)}" cy="${cyj.toFixed(1)}" r="2.6" fill="${s.color}" fill-opacity="0.65"/>`,
       );
     });
+    const nearRight = x(sum.median) > W - RIGHT - 90;
     out.push(
-      `<text x="${(x(sum.median) + 4).toFixed(1)}" y="${(cy - h / 2 - 3).toFixed(1)}" fill="${s.color}" font-size="11">median ${sum.median.toFixed(2)}</text>`,
+      `<text x="${(x(sum.median) + (nearRight ? -4 : 4)).toFixed(1)}" y="${(cy - h / 2 - 3).toFixed(1)}" text-anchor="${nearRight ? 'end' : 'start'}" fill="${s.color}" font-size="11">median ${sum.median.toFixed(2)}</text>`,
     );
   });
   out.push('</svg>', '');
