@@ -7,8 +7,9 @@
  *
  * - membership.ts — the member state machine (alive / suspect / dead / refute / merge);
  * - probe.ts      — failure detection (probe, indirect probe, TCP fallback, acks, nacks);
- * - push-pull.ts  — state exchange helpers (interval scaling);
- * - this file     — dispatch of packets and streams, gossip rounds, join, leave, the send paths.
+ * - push-pull.ts  — join and anti-entropy state exchange;
+ * - sender.ts     — packets (piggy-backing, CRC, sealing) and streams out;
+ * - this file     — dispatch of packets and streams, gossip rounds, leave, meta updates.
  *
  * Everything random comes from the injected `Random`; every deadline lives in one keyed heap, so
  * a seed replays exactly.
@@ -24,25 +25,20 @@ import { TransmitLimitedQueue } from './broadcast-queue.js';
 import { Awareness } from './awareness.js';
 import { Membership, SUSPECT_KEY } from './membership.js';
 import { Prober } from './probe.js';
-import { pushPullScaleMs } from './push-pull.js';
+import { PushPullExchange } from './push-pull.js';
+import { Sender, type SwimCounters } from './sender.js';
 import { ALIVE, DEAD, SUSPECT } from './members.js';
 import { PreloadBatch, type PreloadedMember } from './preload.js';
-
-export { PreloadBatch, type PreloadedMember };
 import { ConfigError, DecodeError, StateError, TooLargeError } from '../wire/errors.js';
-import type { Message, PushPull } from '../wire/messages.js';
+import type { Message } from '../wire/messages.js';
 import { Writer } from '../wire/msgpack.js';
-import { encodeMessage, encodeStreamMessage } from '../wire/memberlist-codec.js';
+import { encodeStreamMessage } from '../wire/memberlist-codec.js';
 import { parseIp } from '../wire/ip.js';
-import {
-  COMPOUND_HEADER_OVERHEAD,
-  COMPOUND_PART_OVERHEAD,
-  CRC_HEADER_BYTES,
-  ENCRYPTION_OVERHEAD,
-  MAX_COMPOUND_PARTS_SENT,
-} from '../wire/limits.js';
-import { openPacket, sealPacket } from '../wire/packet.js';
-import { openStream, sealStream } from '../wire/stream.js';
+import { COMPOUND_PART_OVERHEAD, CRC_HEADER_BYTES, ENCRYPTION_OVERHEAD } from '../wire/limits.js';
+import { openPacket } from '../wire/packet.js';
+import { openStream } from '../wire/stream.js';
+
+export { PreloadBatch, type PreloadedMember, type SwimCounters };
 
 /** How a Swim is built. Identity and dependencies; tunables are in `config`. */
 export interface SwimOptions {
@@ -66,29 +62,7 @@ export interface SwimOptions {
   readonly metrics?: Metrics;
 }
 
-/** Counters a driver or test may read (also reported through `Metrics`). */
-export interface SwimCounters {
-  packetsIn: number;
-  packetsOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  /** Packets or parts dropped because they could not be decoded. */
-  decodeErrors: number;
-}
-
-type PendingStream =
-  | { readonly kind: 'join'; readonly requestId: number; readonly seed: Address }
-  | { readonly kind: 'push-pull' }
-  | { readonly kind: 'fallback'; readonly seqNo: number };
-
-interface PendingJoin {
-  pending: number;
-  contacted: number;
-  readonly errors: { addr: Address; reason: string }[];
-}
-
 const GOSSIP = 'gossip';
-const PUSH_PULL = 'push-pull';
 const LEAVE = 'leave';
 /** Upper bound of deadlines run by one tick: a loop guard, never reached by a correct core. */
 const MAX_DEADLINES_PER_TICK = 1_000_000;
@@ -115,13 +89,10 @@ export class Swim implements SwimCore {
   private readonly selfVsn: Uint8Array;
   private readonly internerRef: Interner;
 
-  private outputs: Output[] = [];
+  private readonly sender: Sender;
+  private readonly pushPull: PushPullExchange;
   private readonly events: SwimEvent[] = [];
-  private readonly streams = new Map<number, PendingStream>();
   private readonly fallbackStreams = new Map<number, number>();
-  private readonly joins = new Map<number, PendingJoin>();
-  private nextStreamId = 0;
-  private nextJoinId = 0;
   private leaveState: 'none' | 'waiting' | 'done' = 'none';
   /** The gossip ticker's next grid time (ticks keep their phase, like Go's time.Ticker). */
   private gossipNext = 0;
@@ -131,15 +102,6 @@ export class Swim implements SwimCore {
    * is re-armed on its own grid as soon as something is queued, so behaviour is unchanged.
    */
   private gossipIdle = false;
-  private stateCache:
-    | {
-        version: number;
-        join: boolean;
-        userState: Uint8Array;
-        encoded: Uint8Array;
-        sealed: Uint8Array | undefined;
-      }
-    | undefined;
 
   constructor(opts: SwimOptions) {
     const problems: string[] = [];
@@ -188,6 +150,16 @@ export class Swim implements SwimCore {
       },
       opts.name,
     );
+    this.sender = new Sender({
+      config: this.config,
+      queue: this.queue,
+      delegate: this.delegate,
+      membership: this.membership,
+      random: this.random,
+      metrics: this.metrics,
+      counters: this.counters,
+      writer: this.writer,
+    });
     this.prober = new Prober({
       config: this.config,
       heap: this.heap,
@@ -200,21 +172,35 @@ export class Swim implements SwimCore {
       metrics: this.metrics,
       writer: this.writer,
       net: {
-        sendMsg: (to, msg) => this.sendMsg(to, msg),
-        sendToMember: (id, parts) => this.sendToMember(id, parts),
+        sendMsg: (to, msg) => this.sender.sendMsg(to, msg),
+        sendToMember: (id, parts) => this.sender.sendToMember(id, parts),
         openFallbackStream: (to, ping, deadline, seqNo) => {
-          const id = this.openStream(to, encodeStreamMessage(ping, this.writer), deadline, {
-            kind: 'fallback',
+          const bytes = this.sender.sealStreamBytes(encodeStreamMessage(ping, this.writer));
+          this.fallbackStreams.set(
             seqNo,
-          });
-          this.fallbackStreams.set(seqNo, id);
+            this.sender.openStream(to, bytes, deadline, { kind: 'fallback', seqNo }),
+          );
         },
         abandonFallbackStream: (seqNo) => {
           const id = this.fallbackStreams.get(seqNo);
-          if (id !== undefined) this.streams.delete(id);
+          if (id !== undefined) this.sender.abandonStream(id);
           this.fallbackStreams.delete(seqNo);
         },
       },
+    });
+    this.pushPull = new PushPullExchange({
+      config: this.config,
+      heap: this.heap,
+      membership: this.membership,
+      delegate: this.delegate,
+      sender: this.sender,
+      random: this.random,
+      events: this.events,
+      logger: this.logger,
+      metrics: this.metrics,
+      writer: this.writer,
+      selfPort: this.selfWire.port,
+      decodeError: (count, e) => this.decodeError(count, e),
     });
 
     const now = opts.now;
@@ -232,9 +218,7 @@ export class Swim implements SwimCore {
       this.gossipNext = now + this.random.int(this.config.gossipIntervalMs);
       this.heap.set(GOSSIP, this.gossipNext);
     }
-    if (this.config.pushPullIntervalMs > 0) {
-      this.heap.set(PUSH_PULL, now + this.random.int(this.config.pushPullIntervalMs));
-    }
+    this.pushPull.start(now);
   }
 
   // ------------------------------------------------------------------ queries
@@ -358,19 +342,14 @@ export class Swim implements SwimCore {
       this.decodeError(1, e);
       // memberlist answers a failed read with an error message (net.go handleConn).
       const error = e instanceof Error ? e.message : String(e);
-      return this.sealStreamMessage({ type: 'err', body: { error } });
+      return this.sender.sealStreamMessage({ type: 'err', body: { error } });
     }
     switch (msg.type) {
-      case 'pushPull': {
-        // Reply with our state first, then merge theirs (net.go handleConn).
-        const reply = this.localStateStream(msg.body.join);
-        const err = this.mergeRemote(now, msg.body, msg.body.join);
-        if (err !== undefined) this.logger.debug({ from, err }, 'failed push/pull merge');
-        return reply;
-      }
+      case 'pushPull':
+        return this.pushPull.inbound(now, from, msg.body);
       case 'ping': {
         const ack = this.prober.streamPingReply(msg.body);
-        return ack === undefined ? null : this.sealStreamMessage(ack);
+        return ack === undefined ? null : this.sender.sealStreamMessage(ack);
       }
       case 'user':
         if (msg.body.length > 0) this.delegate?.notifyUserMessage(now, msg.body, from);
@@ -382,40 +361,23 @@ export class Swim implements SwimCore {
   }
 
   private receiveStreamReply(now: number, id: number, reply: Uint8Array | StreamFailure): void {
-    const s = this.streams.get(id);
+    const s = this.sender.takeStream(id);
     if (s === undefined) return;
-    this.streams.delete(id);
-    if (s.kind === 'fallback') {
-      this.fallbackStreams.delete(s.seqNo);
-      let ok = false;
-      if (reply instanceof Uint8Array) {
-        try {
-          const m = openStream(reply, this.config.keyring);
-          ok = m.type === 'ack' && m.body.seqNo === s.seqNo;
-        } catch (e) {
-          this.decodeError(1, e);
-        }
-      }
-      this.prober.fallbackResult(now, s.seqNo, ok);
+    if (s.kind !== 'fallback') {
+      this.pushPull.onReply(now, s, reply);
       return;
     }
-    const join = s.kind === 'join';
-    let err: string | undefined;
-    if (!(reply instanceof Uint8Array)) {
-      err = describeFailure(reply);
-    } else {
+    this.fallbackStreams.delete(s.seqNo);
+    let ok = false;
+    if (reply instanceof Uint8Array) {
       try {
         const m = openStream(reply, this.config.keyring);
-        if (m.type === 'err') err = `remote error: ${m.body.error}`;
-        else if (m.type !== 'pushPull') err = `received invalid msgType (${m.type}), expected pushPull`;
-        else err = this.mergeRemote(now, m.body, join);
+        ok = m.type === 'ack' && m.body.seqNo === s.seqNo;
       } catch (e) {
         this.decodeError(1, e);
-        err = e instanceof Error ? e.message : String(e);
       }
     }
-    if (s.kind === 'join') this.joinStep(s.requestId, s.seed, err);
-    else if (err !== undefined) this.logger.debug({ err }, 'push/pull failed');
+    this.prober.fallbackResult(now, s.seqNo, ok);
   }
 
   /** Run every deadline ≤ now, in deadline order (ties in arming order). */
@@ -436,10 +398,7 @@ export class Swim implements SwimCore {
 
   /** Take all pending outputs. */
   drainOutputs(): Output[] {
-    const out = this.outputs;
-    if (out.length === 0) return out;
-    this.outputs = [];
-    return out;
+    return this.sender.drain();
   }
 
   /** Take all pending events. */
@@ -456,21 +415,9 @@ export class Swim implements SwimCore {
 
   /** Push-pull (Join=true) with each seed; a `join-result` with the returned id follows. */
   join(now: number, seeds: readonly Address[]): number {
-    const requestId = ++this.nextJoinId;
-    if (seeds.length === 0) {
-      this.events.push({ type: 'join-result', requestId, contacted: 0, errors: [] });
-      return requestId;
-    }
-    this.joins.set(requestId, { pending: seeds.length, contacted: 0, errors: [] });
-    for (const seed of seeds) {
-      const to: Address = Object.freeze({ ip: seed.ip, port: seed.port });
-      this.openStream(to, this.localStateStream(true), now + this.config.tcpTimeoutMs, {
-        kind: 'join',
-        requestId,
-        seed: to,
-      });
-    }
-    return requestId;
+    const id = this.pushPull.join(now, seeds);
+    if (this.gossipIdle) this.wakeGossip(now);
+    return id;
   }
 
   /**
@@ -523,7 +470,7 @@ export class Swim implements SwimCore {
     const max =
       MAX_DATAGRAM_BYTES - 1 - CRC_HEADER_BYTES - (this.config.keyring !== null ? ENCRYPTION_OVERHEAD : 0);
     if (body.length > max) throw new TooLargeError(`user message of ${body.length} bytes exceeds a datagram`);
-    this.emitPacket(to, [userMessage(body)], false);
+    this.sender.sendUser(to, body);
   }
 
   /**
@@ -553,8 +500,9 @@ export class Swim implements SwimCore {
   assertInvariants(): void {
     this.membership.assertInvariants();
     this.prober.assertInvariants();
+    const streams = new Map(this.sender.pendingStreams());
     for (const [seq, id] of this.fallbackStreams) {
-      const s = this.streams.get(id);
+      const s = streams.get(id);
       if (s === undefined || s.kind !== 'fallback' || s.seqNo !== seq) {
         throw new Error(`swim invariant violated: fallback stream ${id} for seq ${seq} missing`);
       }
@@ -567,12 +515,11 @@ export class Swim implements SwimCore {
         throw new Error('swim invariant violated: gossip idle with broadcasts queued');
       }
     }
-    let joinsPending = 0;
-    for (const s of this.streams.values()) if (s.kind === 'join') joinsPending++;
-    let joinsExpected = 0;
-    for (const j of this.joins.values()) joinsExpected += j.pending;
-    if (joinsPending !== joinsExpected) {
-      throw new Error(`swim invariant violated: ${joinsPending} join streams but ${joinsExpected} expected`);
+    let joinStreams = 0;
+    for (const s of streams.values()) if (s.kind === 'join') joinStreams++;
+    const expected = this.pushPull.pendingJoinStreams();
+    if (joinStreams !== expected) {
+      throw new Error(`swim invariant violated: ${joinStreams} join streams but ${expected} expected`);
     }
   }
 
@@ -587,9 +534,8 @@ export class Swim implements SwimCore {
   }
 
   private runDeadline(now: number, key: string): void {
-    if (this.prober.onDeadline(now, key)) return;
+    if (this.prober.onDeadline(now, key) || this.pushPull.onDeadline(now, key)) return;
     if (key === GOSSIP) this.gossip(now);
-    else if (key === PUSH_PULL) this.periodicPushPull(now);
     else if (key === LEAVE) this.leaveFinished(true);
     else if (key.startsWith(SUSPECT_KEY))
       this.membership.suspicionTimeout(now, key.slice(SUSPECT_KEY.length));
@@ -635,49 +581,12 @@ export class Swim implements SwimCore {
       if (st === ALIVE || st === SUSPECT) return false;
       return !(st === DEAD && now - (t.stateChangeMs[id] as number) <= c.gossipToTheDeadMs);
     });
-    const base = c.udpBufferBytes - COMPOUND_HEADER_OVERHEAD - (c.keyring !== null ? ENCRYPTION_OVERHEAD : 0);
     for (const id of targets) {
-      const crc = this.crcFor(id);
+      const crc = this.sender.crcFor(id);
       // A fresh batch per target; the CRC wrapper is budgeted so no packet exceeds udpBufferBytes.
-      const msgs = this.getBroadcasts(COMPOUND_PART_OVERHEAD, base - (crc ? CRC_HEADER_BYTES : 0));
+      const msgs = this.sender.getBroadcasts(COMPOUND_PART_OVERHEAD, this.sender.gossipBudget(crc));
       if (msgs.length === 0) return;
-      this.emitPacket(m.addressOf(id), msgs, crc);
-    }
-  }
-
-  /** state.go pushPull: a state exchange with one random alive member. */
-  private periodicPushPull(now: number): void {
-    const m = this.membership;
-    this.heap.set(PUSH_PULL, now + pushPullScaleMs(this.config.pushPullIntervalMs, m.table.count));
-    const target = m.kRandomMembers(1, (id) => id === m.selfId || m.table.state[id] !== ALIVE)[0];
-    if (target === undefined) return;
-    this.openStream(m.addressOf(target), this.localStateStream(false), now + this.config.tcpTimeoutMs, {
-      kind: 'push-pull',
-    });
-  }
-
-  /** Merge a received push-pull (net.go mergeRemoteState); returns an error line on failure. */
-  private mergeRemote(now: number, pp: PushPull, join: boolean): string | undefined {
-    const nodes = pp.nodes.map((n) => (n.port === 0 ? { ...n, port: this.selfWire.port } : n));
-    const err = this.membership.verifyProtocol(nodes);
-    if (err !== undefined) {
-      this.metrics.incr('memberlist_push_pull_incompatible');
-      return err;
-    }
-    this.membership.mergeState(now, nodes);
-    if (pp.userState.length > 0) this.delegate?.mergeRemoteState(now, pp.userState, join);
-    return undefined;
-  }
-
-  private joinStep(requestId: number, seed: Address, err: string | undefined): void {
-    const j = this.joins.get(requestId);
-    if (j === undefined) return;
-    j.pending--;
-    if (err === undefined) j.contacted++;
-    else j.errors.push({ addr: seed, reason: `Failed to join ${seed.ip}: ${err}` });
-    if (j.pending === 0) {
-      this.joins.delete(requestId);
-      this.events.push({ type: 'join-result', requestId, contacted: j.contacted, errors: j.errors });
+      this.sender.emitPacket(m.addressOf(id), msgs, crc);
     }
   }
 
@@ -686,118 +595,6 @@ export class Swim implements SwimCore {
     this.leaveState = 'done';
     this.heap.delete(LEAVE);
     this.events.push(timedOut ? { type: 'leave-done', timedOut: true } : { type: 'leave-done' });
-  }
-
-  /**
-   * Our full state as a sealed push-pull stream message (net.go sendLocalState). Encoding (and,
-   * without encryption, compressing) thousands of members is the costliest thing the core does,
-   * so the result is reused while the member table and the delegate state are unchanged.
-   */
-  private localStateStream(join: boolean): Uint8Array {
-    const userState = this.delegate?.localState(join) ?? EMPTY;
-    const version = this.membership.table.version;
-    const c = this.stateCache;
-    let encoded: Uint8Array;
-    if (c !== undefined && c.version === version && c.join === join && bytesEqual(c.userState, userState)) {
-      if (c.sealed !== undefined) return c.sealed;
-      encoded = c.encoded;
-    } else {
-      encoded = encodeStreamMessage(
-        { type: 'pushPull', body: { join, nodes: this.membership.localNodes(), userState } },
-        this.writer,
-      );
-    }
-    const sealed = sealStream(
-      encoded,
-      { compress: this.config.compression, keyring: this.config.keyring },
-      this.random,
-    );
-    // With a keyring every stream needs a fresh nonce: only the encoding can be reused.
-    this.stateCache = {
-      version,
-      join,
-      userState: userState.slice(),
-      encoded,
-      sealed: this.config.keyring === null ? sealed : undefined,
-    };
-    return sealed;
-  }
-
-  private sealStreamMessage(msg: Message): Uint8Array {
-    return sealStream(
-      encodeStreamMessage(msg, this.writer),
-      { compress: this.config.compression, keyring: this.config.keyring },
-      this.random,
-    );
-  }
-
-  private openStream(to: Address, bytes: Uint8Array, deadline: number, pending: PendingStream): number {
-    const id = ++this.nextStreamId;
-    this.streams.set(id, pending);
-    this.metrics.incr('memberlist_tcp_connect');
-    this.outputs.push({ kind: 'stream', id, to, bytes, deadline, expectReply: true });
-    return id;
-  }
-
-  /** Queued broadcasts for one packet: ours first, then the delegate's with the 08 prefix (broadcast.go). */
-  private getBroadcasts(overhead: number, limit: number): Uint8Array[] {
-    const out = this.queue.getBroadcasts(overhead, limit);
-    const d = this.delegate;
-    if (d === undefined) return out;
-    let used = 0;
-    for (const msg of out) used += msg.length + overhead;
-    let avail = limit - used;
-    if (avail <= overhead + 1) return out;
-    for (const body of d.getBroadcasts(overhead + 1, avail)) {
-      // The delegate promised to respect the limit; a message that does not fit is dropped
-      // rather than sending a packet over budget.
-      const cost = body.length + 1 + overhead;
-      if (cost > avail) {
-        this.metrics.incr('memberlist_delegate_broadcast_oversize');
-        continue;
-      }
-      avail -= cost;
-      out.push(userMessage(body));
-    }
-    return out;
-  }
-
-  /** net.go sendMsg: one message to an address, padded with queued broadcasts. No CRC. */
-  private sendMsg(to: Address, msg: Uint8Array): void {
-    const c = this.config;
-    // memberlist leaves out the main message's own 2-byte part length; we count it so that a
-    // compound never exceeds udpBufferBytes.
-    const avail =
-      c.udpBufferBytes -
-      msg.length -
-      COMPOUND_HEADER_OVERHEAD -
-      COMPOUND_PART_OVERHEAD -
-      (c.keyring !== null ? ENCRYPTION_OVERHEAD : 0);
-    const extra = this.getBroadcasts(COMPOUND_PART_OVERHEAD, avail);
-    if (extra.length === 0) this.emitPacket(to, [msg], false);
-    else this.emitPacket(to, [msg, ...extra], false);
-  }
-
-  /** A packet to a known member, CRC-wrapped if it speaks protocol ≥ 5 (net.go rawSendMsgPacket). */
-  private sendToMember(id: number, parts: Uint8Array[]): void {
-    this.emitPacket(this.membership.addressOf(id), parts, this.crcFor(id));
-  }
-
-  private crcFor(id: number): boolean {
-    return this.config.crc && this.membership.table.vsnAt(id, 1) >= 5;
-  }
-
-  /** Seal and emit; more than 127 parts (which v0.2.2 receivers mishandle) go in several packets. */
-  private emitPacket(to: Address, parts: Uint8Array[], crc: boolean): void {
-    const opts = { compress: this.config.compression, crc, keyring: this.config.keyring };
-    for (let i = 0; i < parts.length; i += MAX_COMPOUND_PARTS_SENT) {
-      const chunk =
-        parts.length <= MAX_COMPOUND_PARTS_SENT ? parts : parts.slice(i, i + MAX_COMPOUND_PARTS_SENT);
-      const bytes = sealPacket(chunk, opts, this.random);
-      this.counters.packetsOut++;
-      this.counters.bytesOut += bytes.length;
-      this.outputs.push({ kind: 'packet', to, bytes });
-    }
   }
 
   private decodeError(count: number, e: unknown): void {
@@ -813,34 +610,8 @@ export class Swim implements SwimCore {
   }
 }
 
-const EMPTY = new Uint8Array(0);
-
-function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** The first time `start + k × interval` (k ≥ 0) that is at or after `atLeast`. */
 function nextGridTime(start: number, interval: number, atLeast: number): number {
   if (start >= atLeast) return start;
   return start + Math.ceil((atLeast - start) / interval) * interval;
-}
-
-/** `08` + body: a memberlist user message (Serf's carrier). */
-function userMessage(body: Uint8Array): Uint8Array {
-  return encodeMessage({ type: 'user', body });
-}
-
-function describeFailure(f: StreamFailure): string {
-  switch (f.kind) {
-    case 'connect':
-      return 'connection refused or unreachable';
-    case 'timeout':
-      return 'i/o timeout';
-    case 'closed':
-      return 'connection closed before a complete reply';
-    case 'error':
-      return f.message;
-  }
 }
