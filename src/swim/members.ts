@@ -13,11 +13,15 @@
  */
 import type { Interner } from './interner.js';
 
-/** Member state codes stored in the table; push-pull `State` is `code − 1`. */
+/** State code: this node does not know the member. Push-pull `State` is `code − 1` for the others. */
 export const ABSENT = 0;
+/** State code: alive (push-pull State 0). */
 export const ALIVE = 1;
+/** State code: suspect (push-pull State 1). */
 export const SUSPECT = 2;
+/** State code: dead (push-pull State 2). */
 export const DEAD = 3;
+/** State code: left gracefully (push-pull State 3). */
 export const LEFT = 4;
 
 /** A state code as stored (0 = not known). */

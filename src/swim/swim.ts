@@ -38,6 +38,7 @@ import { COMPOUND_PART_OVERHEAD, CRC_HEADER_BYTES, ENCRYPTION_OVERHEAD } from '.
 import { openPacket } from '../wire/packet.js';
 import { openStream } from '../wire/stream.js';
 
+/** Re-exported for callers that build pre-joined worlds or read counters (see preload.ts, sender.ts). */
 export { PreloadBatch, type PreloadedMember, type SwimCounters };
 
 /** How a Swim is built. Identity and dependencies; tunables are in `config`. */
