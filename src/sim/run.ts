@@ -202,7 +202,7 @@ export function checkRunOptions(o: SimRunOptions): void {
     p.push(`bootstrap: must be join or prejoined (got ${String(o.bootstrap)})`);
   }
   const seeds = o.seeds ?? 1;
-  if (Number.isInteger(o.nodes) && (o.kill ?? 0) + (o.pause ?? 0) > o.nodes - seeds) {
+  if (Number.isInteger(o.nodes) && o.nodes >= 1 && (o.kill ?? 0) + (o.pause ?? 0) > o.nodes - seeds) {
     p.push(
       `kill + pause: at most ${Math.max(0, o.nodes - seeds)} nodes can be crashed or paused (seeds are spared)`,
     );

@@ -188,7 +188,7 @@ export function formatSimReport(r: SimReport, replay: string): string {
   const f = r.figures;
   const d = f.detection;
   const lines = [
-    `simulated ${f.nodes} nodes for ${f.seconds} s: profile ${f.profile}, loss ${f.loss * 100}%, bootstrap ${f.bootstrap}, seed ${f.seed}`,
+    `simulated ${f.nodes} nodes for ${f.seconds} s: profile ${f.profile}, loss ${Number((f.loss * 100).toFixed(4))}%, bootstrap ${f.bootstrap}, seed ${f.seed}`,
     ...f.schedule.map((s) => `  fault: ${s}`),
     `detection of ${d.crashed} crashed node(s): ${d.detectedByFirst} declared dead by someone, ${d.detectedByAll} by every live node`,
     `  to first node: ${spreadText(d.firstMs)}`,
