@@ -23,6 +23,7 @@ const METRICS = [
   'false failures at 10% loss',
   'false failures at 20% loss',
   'false failures at 30% loss',
+  'members falsely failed at 30% loss',
   'flaps at 30% loss',
 ];
 

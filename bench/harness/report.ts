@@ -73,6 +73,14 @@ function rowSpecs(lossPercents: readonly number[]): RowSpec[] {
       goal: { maxRatio: 1 },
     },
     {
+      metric: 'leave: all see it, worst',
+      unit: 's',
+      get: (r) => {
+        const xs = nonNull(r.leave.map((l) => l.allMs));
+        return xs.length === 0 ? null : Math.max(...xs) / 1000;
+      },
+    },
+    {
       metric: 'traffic per node',
       unit: 'bytes/s',
       get: (r) => r.steady?.bytesPerNodePerSec,
@@ -93,6 +101,11 @@ function rowSpecs(lossPercents: readonly number[]): RowSpec[] {
       unit: 'events',
       get: (r) => r.loss.find((l) => l.percent === p)?.falseFailures,
       goal: 'zero',
+    });
+    rows.push({
+      metric: `members falsely failed at ${p}% loss`,
+      unit: 'count',
+      get: (r) => r.loss.find((l) => l.percent === p)?.membersFalselyFailed,
     });
     rows.push({
       metric: `flaps at ${p}% loss`,

@@ -20,6 +20,8 @@ export interface DetectSample {
   readonly firstMs: number | null;
   /** Last observer, ms from the SIGKILL (null if any is missing). */
   readonly allMs: number | null;
+  /** The last observer to declare it, for diagnosis. */
+  readonly slowest: string | null;
 }
 
 /** One graceful leave and its propagation. */
@@ -31,6 +33,8 @@ export interface LeaveSample {
   readonly firstMs: number | null;
   /** From the leave signal until every other node printed member-leave (null if any missed it). */
   readonly allMs: number | null;
+  /** The last observer to print it, for diagnosis. */
+  readonly slowest: string | null;
 }
 
 /** One new node and how its join spread. */
@@ -44,6 +48,8 @@ export interface JoinSample {
   /** First to last other node printing member-join for it: the dissemination alone. */
   readonly spreadMs: number | null;
   readonly missing: number;
+  /** The last observer to print it, for diagnosis. */
+  readonly slowest: string | null;
 }
 
 /** A small deterministic PRNG (mulberry32) for picking victims reproducibly from `--seed`. */
@@ -66,6 +72,18 @@ export class Picker {
   pick<T>(xs: readonly T[]): T {
     return xs[this.int(xs.length)] as T;
   }
+}
+
+/** The observer with the latest time, or null. */
+function slowestOf(got: ReadonlyMap<string, number>): string | null {
+  let best: string | null = null;
+  let bestT = -Infinity;
+  for (const [o, t] of got)
+    if (t > bestT) {
+      bestT = t;
+      best = o;
+    }
+  return best;
 }
 
 function others(cluster: BenchCluster, except: BenchAgent): string[] {
@@ -103,6 +121,7 @@ export async function detectOnce(
     missing,
     firstMs: times.length > 0 ? Math.min(...times) : null,
     allMs: missing === 0 && times.length > 0 ? Math.max(...times) : null,
+    slowest: slowestOf(got),
   };
 }
 
@@ -128,6 +147,7 @@ export async function leaveOnce(
     missing,
     firstMs: times.length > 0 ? Math.min(...times) : null,
     allMs: missing === 0 && times.length > 0 ? Math.max(...times) : null,
+    slowest: slowestOf(got),
   };
 }
 
@@ -150,5 +170,6 @@ export async function joinOnce(cluster: BenchCluster, timeoutMs: number): Promis
     allMs: missing === 0 ? Math.max(...times) - node.spawnedAt : null,
     spreadMs: missing === 0 && times.length > 0 ? Math.max(...times) - Math.min(...times) : null,
     missing,
+    slowest: slowestOf(got),
   };
 }
