@@ -7,7 +7,7 @@
  * | GET | `/v1/members?tag=k=v&status=s&name=n` | members as this agent sees them; filters are anchored Go regexes as `serf members -tag/-status/-name` (tag repeatable) → `{"members":[…]}` |
  * | GET | `/v1/self` | this node → `{"member":{…},"bind":"ip:port","advertise":"ip:port"}` |
  * | POST | `/v1/leave` | graceful leave; answers `{"left":true}` once it is done, then the agent exits 0 |
- * | POST | `/v1/event` | body `{"name","payload"?,"encoding"?:"utf8"\|"base64","coalesce"?}` → a Serf user event |
+ * | POST | `/v1/event` | body `{"name","payload"?,"encoding"?:"utf8"\|"base64","coalesce"?,"filterTags"?,"filterNodes"?}` → a Serf user event; with a filter, a multicast to that group (docs/multicast.md) |
  * | POST | `/v1/tags` | body `{"set"?:{k:v},"delete"?:[k]}` → `{"tags":{…}}` (all nodes see member-update) |
  * | POST | `/v1/query` | body `{"name","payload"?,"encoding"?,"filterNodes"?,"filterTags"?,"requestAck"?,"relayFactor"?,"timeoutMs"?}` → NDJSON lines `{"type":"ack","from"}`, `{"type":"response","from","payload","encoding"}`, then `{"type":"done","acks":n,"responses":n}` |
  * | POST | `/v1/keys` | body `{"op":"install"\|"use"\|"remove"\|"list","key"?,"relayFactor"?}` → the cluster-wide result as `serf keys` tallies it: `{"ok","error"?,"numNodes","numResp","numErr","messages","keys","primaryKeys"}` |
@@ -149,11 +149,17 @@ const event: ApiRoute<AgentApiContext> = {
   method: 'POST',
   path: '/v1/event',
   async handle(req, { node }) {
-    const b = await objectBody(req, ['name', 'payload', 'encoding', 'coalesce']);
+    const b = await objectBody(req, ['name', 'payload', 'encoding', 'coalesce', 'filterTags', 'filterNodes']);
     const name = optString(b, 'name');
     if (name === undefined || name === '') throw badRequest('name: required');
     const coalesce = optBool(b, 'coalesce');
-    await node.event(name, payloadOf(b), coalesce === undefined ? {} : { coalesce });
+    const filterTags = stringMap(b, 'filterTags');
+    const filterNodes = stringList(b, 'filterNodes');
+    await node.event(name, payloadOf(b), {
+      ...(coalesce !== undefined ? { coalesce } : {}),
+      ...(filterTags !== undefined ? { tags: filterTags } : {}),
+      ...(filterNodes !== undefined ? { nodes: filterNodes } : {}),
+    });
     return { json: {} };
   },
 };

@@ -8,6 +8,10 @@ import { leaveCommand } from './leave.js';
 import { membersCommand } from './members.js';
 import { seedCommand } from './seed.js';
 import { simCommand } from './sim.js';
+import { eventCommand } from './event.js';
+import { queryCommand } from './query.js';
+import { tagsCommand } from './tags.js';
+import { keysCommand } from './keys.js';
 
 /** One subcommand module. */
 export interface CliCommand {
@@ -17,4 +21,14 @@ export interface CliCommand {
   seedMode?: { matches(argv: readonly string[]): boolean; run(argv: readonly string[]): Promise<number> };
 }
 
-export const commands: CliCommand[] = [simCommand, seedCommand, agentCommand, membersCommand, leaveCommand];
+export const commands: CliCommand[] = [
+  simCommand,
+  seedCommand,
+  agentCommand,
+  membersCommand,
+  leaveCommand,
+  eventCommand,
+  queryCommand,
+  tagsCommand,
+  keysCommand,
+];
