@@ -103,13 +103,14 @@ test('a partition between serf agents and our nodes heals by itself', { skip }, 
       agents.map((a) => a.port),
     );
     for (const n of nodes)
-      await waitUntil(`${n.name} to see the serf half failed`, () => status(n, SERF, 'failed'), 40_000);
+      await waitUntil(`${n.name} to see the serf half failed`, () => status(n, SERF, 'failed'), 60_000);
     for (const a of agents) {
       await serfView(
         a,
         `${a.opts.name} to see our half failed`,
         (ms) => GP.every((x) => ms.some((m) => m.name === x && m.status === 'failed')),
-        40_000,
+        // Suspicion starts at 24 s with 6 members (Lifeguard) and shrinks with confirmations.
+        60_000,
       );
     }
     // The halves keep working on their own side meanwhile.
