@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { agentCommand } from './agent.js';
+import { demoCommand } from './demo.js';
 import { leaveCommand } from './leave.js';
 import { membersCommand } from './members.js';
 import { seedCommand } from './seed.js';
@@ -31,4 +32,5 @@ export const commands: CliCommand[] = [
   queryCommand,
   tagsCommand,
   keysCommand,
+  demoCommand,
 ];
