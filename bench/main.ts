@@ -10,20 +10,19 @@
  * without it those figures are skipped. Every process it starts is killed by PID on exit, also on
  * SIGINT/SIGTERM, and its nft table is deleted.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchAgent } from './harness/agent-process.js';
 import { parseBenchArgs, UsageError, type BenchOptions } from './harness/args.js';
-import type { Impl } from './harness/impls.js';
 import { loadNow, machineInfo } from './harness/machine.js';
 import { NftTable, nftUsable } from './harness/nft.js';
 import { findPortBlock } from './harness/ports.js';
 import { clockTicks } from './harness/procfs.js';
-import { buildTable, resultHeading, tableMarkdown, tableText } from './harness/report.js';
+import { resultText, writeOutputs } from './harness/output.js';
+import { buildTable } from './harness/report.js';
 import { RESULT_SCHEMA, SCENARIOS, type BenchResult } from './harness/result.js';
 import { runBench } from './harness/run.js';
-import { stripPlotSvg, type Series } from './harness/svg.js';
 import { nowMs } from './harness/time.js';
 
 const USAGE = `usage: npm run bench -- [options]
@@ -57,32 +56,6 @@ function outName(o: BenchOptions, date: string): string {
   if (o.scenarios.length !== SCENARIOS.length) name += `-${o.scenarios.join('-')}`;
   if (o.impls.length === 1) name += `-${o.impls[0]}`;
   return name;
-}
-
-function chart(result: BenchResult): string {
-  const colors: Record<Impl, string> = { serf: '#d1495b', ours: '#2e86ab' };
-  const series: Series[] = [];
-  for (const impl of result.config.impls) {
-    const r = result.impls[impl];
-    if (r === undefined) continue;
-    series.push({
-      label: `${impl}: each node, after SIGKILL`,
-      values: r.detect.flatMap((d) => d.perObserverMs.map((x) => x / 1000)),
-      color: colors[impl],
-    });
-    series.push({
-      label: `${impl}: all nodes (the last), per kill`,
-      values: r.detect.flatMap((d) => (d.allMs === null ? [] : [d.allMs / 1000])),
-      color: colors[impl],
-    });
-  }
-  const m = result.machine;
-  return stripPlotSvg(
-    `Failure detection time, N=${result.config.nodes}, lan profile (member-failed after SIGKILL)`,
-    `${result.date.slice(0, 10)} · ${m.nproc}× ${m.cpuModel} · Linux ${m.kernel} · node ${m.node} · serf ${m.serf} · load ${m.loadAtStart[0]}`,
-    series,
-    'seconds after SIGKILL',
-  );
 }
 
 async function main(): Promise<number> {
@@ -206,18 +179,9 @@ async function main(): Promise<number> {
   const outDir = resolve(o.out ?? join(root, 'bench', 'results'));
   mkdirSync(outDir, { recursive: true });
   const name = outName(o, date);
-  const jsonPath = join(outDir, `${name}.json`);
-  writeFileSync(jsonPath, JSON.stringify(result, null, 2) + '\n');
-  const svgPath = join(outDir, `${name}.svg`);
-  writeFileSync(svgPath, chart(result));
-  const mdPath = join(outDir, `${name}.md`);
-  writeFileSync(mdPath, `${resultHeading(result)}\n\n${tableMarkdown(result.table)}\n`);
-
-  process.stdout.write(`\n${resultHeading(result)}\n\n`);
-  process.stdout.write(tableText(result.table) + '\n\n');
-  for (const impl of o.impls)
-    for (const e of impls[impl]?.errors ?? []) process.stdout.write(`${impl}: ${e}\n`);
-  process.stdout.write(`wrote ${jsonPath}\nwrote ${svgPath}\nwrote ${mdPath}\n`);
+  const paths = writeOutputs(result, outDir, name);
+  process.stdout.write(`\n${resultText(result)}`);
+  for (const p of paths) process.stdout.write(`wrote ${p}\n`);
   return 0;
 }
 

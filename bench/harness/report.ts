@@ -43,6 +43,14 @@ function rowSpecs(lossPercents: readonly number[]): RowSpec[] {
       goal: { maxRatio: 1 },
     },
     {
+      metric: 'join: spawn to all see it, worst',
+      unit: 's',
+      get: (r) => {
+        const xs = nonNull(r.join.map((j) => j.allMs));
+        return xs.length === 0 ? null : Math.max(...xs) / 1000;
+      },
+    },
+    {
       metric: 'detection: first node, median',
       unit: 's',
       get: (r) => sec(med(r.detect.map((d) => d.firstMs))),
@@ -71,6 +79,16 @@ function rowSpecs(lossPercents: readonly number[]): RowSpec[] {
       unit: 's',
       get: (r) => sec(med(r.leave.map((l) => l.allMs))),
       goal: { maxRatio: 1 },
+    },
+    {
+      metric: 'join: nodes that missed it',
+      unit: 'count',
+      get: (r) => (r.join.length === 0 ? null : r.join.reduce((s, j) => s + j.missing, 0)),
+    },
+    {
+      metric: 'leave: nodes that missed it',
+      unit: 'count',
+      get: (r) => (r.leave.length === 0 ? null : r.leave.reduce((s, l) => s + l.missing, 0)),
     },
     {
       metric: 'leave: all see it, worst',
