@@ -159,6 +159,34 @@ export class SerfAgent {
     return (JSON.parse(r.stdout) as { members: SerfCliMember[] | null }).members ?? [];
   }
 
+  /**
+   * Polls `serf members` until `check` accepts the list and returns it; on timeout the error
+   * carries the last list and the agent's log tail.
+   */
+  async waitForMembers(
+    what: string,
+    check: (m: SerfCliMember[]) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<SerfCliMember[]> {
+    let last: SerfCliMember[] = [];
+    try {
+      return await waitUntil(
+        what,
+        async () => {
+          last = await this.members();
+          return check(last) ? last : undefined;
+        },
+        timeoutMs,
+        200,
+      );
+    } catch (err) {
+      const seen = last.map((m) => `${m.name}=${m.status}`).join(' ');
+      throw new Error(
+        `${(err as Error).message}; last serf members: ${seen}\nagent log tail:\n${this.log.slice(-2000)}`,
+      );
+    }
+  }
+
   /** The PID, for tests that signal the agent (SIGSTOP/SIGKILL) themselves. */
   get pid(): number | undefined {
     return this.child?.pid;

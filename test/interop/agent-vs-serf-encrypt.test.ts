@@ -10,32 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { AgentProcess } from '../helpers/agent-process.js';
 import { CliProcess } from '../helpers/cli-process.js';
 import { freePorts } from '../helpers/ports.js';
-import { SERF_BIN, SerfAgent, serfAvailable, type SerfCliMember } from '../helpers/serf-agent.js';
-import { waitUntil } from '../helpers/wait.js';
+import { SERF_BIN, SerfAgent, serfAvailable } from '../helpers/serf-agent.js';
 
 const skip = serfAvailable() ? false : 'the serf binary is not installed (.ci/run installs it)';
 const key = (): string => randomBytes(16).toString('base64');
-
-async function serfSees(
-  agent: SerfAgent,
-  what: string,
-  check: (m: SerfCliMember[]) => boolean,
-): Promise<void> {
-  let last: SerfCliMember[] = [];
-  try {
-    await waitUntil(
-      what,
-      async () => {
-        last = await agent.members();
-        return check(last);
-      },
-      30_000,
-      200,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last: ${JSON.stringify(last)}`);
-  }
-}
 
 /** Runs our agent expecting a failed start; returns its one stderr line. */
 async function agentFails(args: string[]): Promise<string> {
@@ -64,7 +42,7 @@ test(
       // A serf agent joining through our agent.
       serfs.push(await SerfAgent.start({ name: 'serf-e2', encrypt: k, join: [ours.addr] }));
       for (const s of serfs) {
-        await serfSees(s, `${s.opts.name} to list all three alive`, (ms) =>
+        await s.waitForMembers(`${s.opts.name} to list all three alive`, (ms) =>
           ['serf-e1', 'serf-e2', 'gp-enc'].every((n) => ms.some((m) => m.name === n && m.status === 'alive')),
         );
       }

@@ -14,32 +14,8 @@ import assert from 'node:assert/strict';
 import { AgentProcess } from '../helpers/agent-process.js';
 import { CliProcess } from '../helpers/cli-process.js';
 import { SerfAgent, serfAvailable, type SerfCliMember } from '../helpers/serf-agent.js';
-import { waitUntil } from '../helpers/wait.js';
 
 const skip = serfAvailable() ? false : 'the serf binary is not installed (.ci/run installs it)';
-
-/** Polls `serf members` until `check` accepts the list. */
-async function serfSees(
-  agent: SerfAgent,
-  what: string,
-  check: (m: SerfCliMember[]) => boolean,
-  timeoutMs = 30_000,
-): Promise<SerfCliMember[]> {
-  let last: SerfCliMember[] = [];
-  try {
-    return await waitUntil(
-      what,
-      async () => {
-        last = await agent.members();
-        return check(last) ? last : undefined;
-      },
-      timeoutMs,
-      200,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last: ${JSON.stringify(last)}\n${agent.log.slice(-2000)}`);
-  }
-}
 
 const has = (name: string, status: string) => (ms: SerfCliMember[]) =>
   ms.some((m) => m.name === name && m.status === status);
@@ -78,7 +54,10 @@ test(
       });
 
       for (const s of serfs) {
-        const list = await serfSees(s, `${s.opts.name} to list gp-agent alive`, has('gp-agent', 'alive'));
+        const list = await s.waitForMembers(
+          `${s.opts.name} to list gp-agent alive`,
+          has('gp-agent', 'alive'),
+        );
         const gp = list.find((m) => m.name === 'gp-agent')!;
         assert.deepEqual(gp.tags, { role: 'web', lang: 'ts' });
         assert.equal(gp.addr, ours.addr);
@@ -122,7 +101,7 @@ test(
       serfs.push(await SerfAgent.start({ name: 'serf-2', join: [ours.addr] }));
       const names = ['gp-seed', 'serf-1', 'serf-2'];
       for (const s of serfs) {
-        await serfSees(s, `${s.opts.name} to list all three alive`, (ms) =>
+        await s.waitForMembers(`${s.opts.name} to list all three alive`, (ms) =>
           names.every((n) => has(n, 'alive')(ms)),
         );
       }
@@ -136,7 +115,8 @@ test(
         await p.kill();
       }
       assert.deepEqual(await ours.exited(20_000), { code: 0, signal: null });
-      for (const s of serfs) await serfSees(s, `${s.opts.name} to list gp-seed left`, has('gp-seed', 'left'));
+      for (const s of serfs)
+        await s.waitForMembers(`${s.opts.name} to list gp-seed left`, has('gp-seed', 'left'));
     } finally {
       await stopAll(serfs, [ours]);
     }
@@ -151,10 +131,10 @@ test('(c) SIGKILL of our agent makes every serf agent report it failed', { skip 
     serfs.push(await SerfAgent.start({ name: 'serf-y', join: [serfs[0]!.addr] }));
     ours = await AgentProcess.start({ name: 'gp-doomed', join: [serfs[0]!.addr], profile: 'lan' });
     for (const s of serfs)
-      await serfSees(s, `${s.opts.name} to list gp-doomed alive`, has('gp-doomed', 'alive'));
+      await s.waitForMembers(`${s.opts.name} to list gp-doomed alive`, has('gp-doomed', 'alive'));
     await ours.kill();
     for (const s of serfs) {
-      await serfSees(s, `${s.opts.name} to report gp-doomed failed`, has('gp-doomed', 'failed'), 40_000);
+      await s.waitForMembers(`${s.opts.name} to report gp-doomed failed`, has('gp-doomed', 'failed'), 40_000);
     }
   } finally {
     await stopAll(serfs, [ours]);

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createNode, GossipError, type GossipNode, type NodeMemberEvent } from '../../src/index.js';
-import { SerfAgent, serfAvailable, type SerfCliMember } from '../helpers/serf-agent.js';
+import { SerfAgent, serfAvailable } from '../helpers/serf-agent.js';
 import { CliProcess } from '../helpers/cli-process.js';
 import { freePort } from '../helpers/ports.js';
 import { deferred, waitUntil, withTimeout } from '../helpers/wait.js';
@@ -17,31 +17,6 @@ const skip = serfAvailable() ? false : 'the serf binary is not installed (.ci/ru
 
 async function stopAll(agents: SerfAgent[]): Promise<void> {
   await Promise.all(agents.map((a) => a.stop()));
-}
-
-/** Polls `serf members` on `agent` until `check` accepts the list. */
-async function waitForSerfMembers(
-  agent: SerfAgent,
-  what: string,
-  check: (m: SerfCliMember[]) => boolean,
-  timeoutMs = 20_000,
-): Promise<SerfCliMember[]> {
-  let last: SerfCliMember[] = [];
-  try {
-    return await waitUntil(
-      what,
-      async () => {
-        last = await agent.members();
-        return check(last) ? last : undefined;
-      },
-      timeoutMs,
-      200,
-    );
-  } catch (err) {
-    throw new Error(
-      `${(err as Error).message}; last serf members: ${JSON.stringify(last)}\nagent log tail:\n${agent.log.slice(-3000)}`,
-    );
-  }
 }
 
 function memberEvent(n: GossipNode, type: NodeMemberEvent['type'], name: string): Promise<NodeMemberEvent> {
@@ -73,7 +48,7 @@ test(
       });
 
       for (const agent of agents) {
-        const members = await waitForSerfMembers(agent, `${agent.opts.name} to list gp-1 alive`, (ms) =>
+        const members = await agent.waitForMembers(`${agent.opts.name} to list gp-1 alive`, (ms) =>
           ms.some((m) => m.name === 'gp-1' && m.status === 'alive'),
         );
         const gp = members.find((m) => m.name === 'gp-1')!;
@@ -116,7 +91,7 @@ test(
       agents.push(await SerfAgent.start({ name: 'serf-2', join: [seed] }));
       const names = ['gp-seed', 'serf-1', 'serf-2'];
       for (const agent of agents) {
-        await waitForSerfMembers(agent, `${agent.opts.name} to list all three alive`, (ms) =>
+        await agent.waitForMembers(`${agent.opts.name} to list all three alive`, (ms) =>
           names.every((n) => ms.some((m) => m.name === n && m.status === 'alive')),
         );
       }
@@ -129,7 +104,7 @@ test(
       await withTimeout('our leave', node.leave(), 20_000);
       await node.close();
       for (const agent of agents) {
-        await waitForSerfMembers(agent, `${agent.opts.name} to list gp-seed as left`, (ms) =>
+        await agent.waitForMembers(`${agent.opts.name} to list gp-seed as left`, (ms) =>
           ms.some((m) => m.name === 'gp-seed' && m.status === 'left'),
         );
       }
@@ -152,14 +127,13 @@ test('SIGKILL of our seed-mode process makes the serf agents report it failed', 
     await ours.waitForLine(`append: serf-x 127.0.0.1:${agents[0]!.port}`);
     await ours.waitForLine(`append: serf-y 127.0.0.1:${agents[1]!.port}`);
     for (const agent of agents) {
-      await waitForSerfMembers(agent, `${agent.opts.name} to list us alive`, (ms) =>
+      await agent.waitForMembers(`${agent.opts.name} to list us alive`, (ms) =>
         ms.some((m) => m.name === ourName && m.status === 'alive'),
       );
     }
     await ours.kill();
     for (const agent of agents) {
-      await waitForSerfMembers(
-        agent,
+      await agent.waitForMembers(
         `${agent.opts.name} to report us failed`,
         (ms) => ms.some((m) => m.name === ourName && m.status === 'failed'),
         40_000,
@@ -199,7 +173,7 @@ test(
         join: [agents[0]!.addr],
       });
       for (const agent of agents) {
-        const ms = await waitForSerfMembers(agent, `${agent.opts.name} to list gp-enc alive`, (list) =>
+        const ms = await agent.waitForMembers(`${agent.opts.name} to list gp-enc alive`, (list) =>
           list.some((m) => m.name === 'gp-enc' && m.status === 'alive'),
         );
         assert.ok(!ms.some((m) => m.name === 'gp-wrong'), 'the node with the wrong key never got in');

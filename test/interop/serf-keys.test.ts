@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createNode, type GossipNode } from '../../src/index.js';
-import { SerfAgent, serfAvailable, type SerfCliMember } from '../helpers/serf-agent.js';
+import { SerfAgent, serfAvailable } from '../helpers/serf-agent.js';
 import { waitUntil } from '../helpers/wait.js';
 
 const skip = serfAvailable() ? false : 'the serf binary is not installed (.ci/run installs it)';
@@ -21,18 +21,9 @@ const nodes: GossipNode[] = [];
 const received = new Set<string>();
 
 async function allAliveOn(agent: SerfAgent): Promise<void> {
-  let last: SerfCliMember[] = [];
-  await waitUntil(
-    `${agent.opts.name} to see all six alive`,
-    async () => {
-      last = await agent.members();
-      return ALL.every((n) => last.some((m) => m.name === n && m.status === 'alive'));
-    },
-    20_000,
-    200,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}; last: ${JSON.stringify(last)}\n${agent.log.slice(-2000)}`);
-  });
+  await agent.waitForMembers(`${agent.opts.name} to see all six alive`, (ms) =>
+    ALL.every((n) => ms.some((m) => m.name === n && m.status === 'alive')),
+  );
 }
 
 // `serf keys` fails when any node's answer misses the 3.2 s query window — under heavy CPU load a

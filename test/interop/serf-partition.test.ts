@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createNode, type GossipNode } from '../../src/index.js';
-import { SerfAgent, serfAvailable, type SerfCliMember } from '../helpers/serf-agent.js';
+import { SerfAgent, serfAvailable } from '../helpers/serf-agent.js';
 import { freePort } from '../helpers/ports.js';
 import { waitUntil } from '../helpers/wait.js';
 
@@ -60,26 +60,6 @@ function heal(): void {
 const GP = ['gp-a', 'gp-b', 'gp-c'];
 const SERF = ['serf-a', 'serf-b', 'serf-c'];
 
-async function serfView(
-  agent: SerfAgent,
-  what: string,
-  check: (m: SerfCliMember[]) => boolean,
-  timeoutMs: number,
-) {
-  let last: SerfCliMember[] = [];
-  await waitUntil(
-    what,
-    async () => {
-      last = await agent.members();
-      return check(last);
-    },
-    timeoutMs,
-    250,
-  ).catch((err: Error) => {
-    throw new Error(`${err.message}; last: ${last.map((m) => `${m.name}=${m.status}`).join(' ')}`);
-  });
-}
-
 test('a partition between serf agents and our nodes heals by itself', { skip }, async () => {
   const agents: SerfAgent[] = [];
   const nodes: GossipNode[] = [];
@@ -105,8 +85,7 @@ test('a partition between serf agents and our nodes heals by itself', { skip }, 
     for (const n of nodes)
       await waitUntil(`${n.name} to see the serf half failed`, () => status(n, SERF, 'failed'), 60_000);
     for (const a of agents) {
-      await serfView(
-        a,
+      await a.waitForMembers(
         `${a.opts.name} to see our half failed`,
         (ms) => GP.every((x) => ms.some((m) => m.name === x && m.status === 'failed')),
         // Suspicion starts at 24 s with 6 members (Lifeguard) and shrinks with confirmations.
@@ -124,8 +103,7 @@ test('a partition between serf agents and our nodes heals by itself', { skip }, 
         60_000,
       );
     for (const a of agents) {
-      await serfView(
-        a,
+      await a.waitForMembers(
         `${a.opts.name} to see all six alive again`,
         (ms) => [...GP, ...SERF].every((x) => ms.some((m) => m.name === x && m.status === 'alive')),
         60_000,
