@@ -21,7 +21,7 @@ import { findPortBlock } from './harness/ports.js';
 import { clockTicks } from './harness/procfs.js';
 import { resultText, writeOutputs } from './harness/output.js';
 import { buildTable } from './harness/report.js';
-import { RESULT_SCHEMA, SCENARIOS, type BenchResult } from './harness/result.js';
+import { RESULT_SCHEMA, SCENARIOS, type BenchResult, type RunSettings } from './harness/result.js';
 import { runBench } from './harness/run.js';
 import { nowMs } from './harness/time.js';
 
@@ -126,20 +126,24 @@ async function main(): Promise<number> {
       process.exit(130);
     });
 
+  // Only the settings, not the options' CLI-only fields (help, out, serf), are recorded.
+  const settings: RunSettings = {
+    impls: o.impls,
+    nodes: o.nodes,
+    scenarios: o.scenarios,
+    rounds: o.rounds,
+    lossPercents: o.lossPercents,
+    lossSeconds: o.lossSeconds,
+    settleSeconds: o.settleSeconds,
+    steadySeconds: o.steadySeconds,
+    formationConcurrency: o.formationConcurrency,
+    sideBySide: o.sideBySide,
+    seed: o.seed,
+  };
   let impls;
   try {
     impls = await runBench({
-      impls: o.impls,
-      nodes: o.nodes,
-      scenarios: o.scenarios,
-      rounds: o.rounds,
-      lossPercents: o.lossPercents,
-      lossSeconds: o.lossSeconds,
-      settleSeconds: o.settleSeconds,
-      steadySeconds: o.steadySeconds,
-      formationConcurrency: o.formationConcurrency,
-      sideBySide: o.sideBySide,
-      seed: o.seed,
+      ...settings,
       bin: { oursMain, node: process.execPath, serf: o.serf },
       ports,
       nft,
@@ -159,20 +163,7 @@ async function main(): Promise<number> {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
     machine,
     loadAtEnd: loadNow(),
-    config: {
-      impls: o.impls,
-      nodes: o.nodes,
-      scenarios: o.scenarios,
-      rounds: o.rounds,
-      lossPercents: o.lossPercents,
-      lossSeconds: o.lossSeconds,
-      settleSeconds: o.settleSeconds,
-      steadySeconds: o.steadySeconds,
-      formationConcurrency: o.formationConcurrency,
-      sideBySide: o.sideBySide,
-      seed: o.seed,
-      profile: 'lan',
-    },
+    config: { ...settings, profile: 'lan' },
     impls,
     table: buildTable(impls, o.scenarios.includes('loss') ? o.lossPercents : []),
   };

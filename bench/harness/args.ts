@@ -1,21 +1,10 @@
 /** Command-line options of `npm run bench -- …` (see ../main.ts for the usage text). */
 import { parseArgs } from 'node:util';
 import { IMPLS, type Impl } from './impls.js';
-import { SCENARIOS, type Scenario } from './result.js';
+import { SCENARIOS, type RunSettings, type Scenario } from './result.js';
 
 /** Validated options. */
-export interface BenchOptions {
-  readonly impls: readonly Impl[];
-  readonly nodes: number;
-  readonly scenarios: readonly Scenario[];
-  readonly rounds: number;
-  readonly lossPercents: readonly number[];
-  readonly lossSeconds: number;
-  readonly settleSeconds: number;
-  readonly steadySeconds: number;
-  readonly formationConcurrency: number;
-  readonly sideBySide: boolean;
-  readonly seed: number;
+export interface BenchOptions extends RunSettings {
   /** Output directory (default `<repo>/bench/results`). */
   readonly out: string | undefined;
   readonly serf: string;

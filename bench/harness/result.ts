@@ -15,8 +15,8 @@ export type Scenario = 'join' | 'detect' | 'leave' | 'steady' | 'loss';
 /** Every scenario, in the order they run. */
 export const SCENARIOS: readonly Scenario[] = ['join', 'detect', 'leave', 'steady', 'loss'];
 
-/** How the run was configured. */
-export interface RunConfig {
+/** The settings a run is made of (options, run context and recorded config share them). */
+export interface RunSettings {
   readonly impls: readonly Impl[];
   readonly nodes: number;
   readonly scenarios: readonly Scenario[];
@@ -29,6 +29,10 @@ export interface RunConfig {
   /** Whether the steady and loss scenarios ran both systems at the same time. */
   readonly sideBySide: boolean;
   readonly seed: number;
+}
+
+/** How the run was configured. */
+export interface RunConfig extends RunSettings {
   readonly profile: 'lan';
 }
 

@@ -15,24 +15,13 @@ import { BenchCluster } from './cluster.js';
 import type { Binaries, Impl } from './impls.js';
 import { lossPhase } from './loss.js';
 import type { NftTable } from './nft.js';
-import { emptyImplResult, type ImplResult, type Scenario } from './result.js';
+import { emptyImplResult, type ImplResult, type RunSettings, type Scenario } from './result.js';
 import { detectOnce, joinOnce, leaveOnce, Picker } from './rounds.js';
 import { measureSteady } from './steady.js';
 import { sleep } from './time.js';
 
 /** What a run needs from its caller. */
-export interface RunContext {
-  readonly impls: readonly Impl[];
-  readonly nodes: number;
-  readonly scenarios: readonly Scenario[];
-  readonly rounds: number;
-  readonly lossPercents: readonly number[];
-  readonly lossSeconds: number;
-  readonly settleSeconds: number;
-  readonly steadySeconds: number;
-  readonly formationConcurrency: number;
-  readonly sideBySide: boolean;
-  readonly seed: number;
+export interface RunContext extends RunSettings {
   readonly bin: Binaries;
   /** Gossip and control port bases per system. */
   readonly ports: Readonly<Record<Impl, { gossipBase: number; ctlBase: number; slots: number }>>;
