@@ -21,6 +21,20 @@ export interface MembershipView {
   numAlive(): number;
 }
 
+/** One step in the story of a false failure (see {@link FalseFailure.timeline}). */
+export interface TimelineEntry {
+  readonly t: number;
+  /**
+   * `suspect`: `observer` started suspecting the target (accused by `from`) at `incarnation`;
+   * `refute`: the target refuted, now at `incarnation`; `dead`: `observer` declared it dead at
+   * `incarnation`; `join`: `observer` saw it alive again at `incarnation`.
+   */
+  readonly what: 'suspect' | 'refute' | 'dead' | 'join';
+  readonly observer: string;
+  readonly incarnation: number;
+  readonly from?: string;
+}
+
 /** A declaration of death of a node that was not crashed. */
 export interface FalseFailure {
   readonly t: number;
@@ -28,7 +42,21 @@ export interface FalseFailure {
   readonly target: string;
   /** The target's state when declared: `up` or `paused`. */
   readonly targetState: string;
+  /** The incarnation the observer declared dead. */
+  readonly declaredIncarnation: number;
+  /** The target's own incarnation at that moment (higher: the observer missed a refutation). */
+  readonly targetIncarnation: number;
+  /**
+   * What happened to the target in the {@link TIMELINE_WINDOW_MS} before (at most
+   * {@link TIMELINE_MAX_ENTRIES} entries, the newest kept): suspicions, refutations, deaths.
+   */
+  readonly timeline: readonly TimelineEntry[];
 }
+
+/** How far back a false failure's timeline reaches. */
+export const TIMELINE_WINDOW_MS = 60_000;
+/** Most entries kept per target for timelines. */
+export const TIMELINE_MAX_ENTRIES = 48;
 
 /** One real crash and who detected it when. */
 export interface CrashRecord {
@@ -70,6 +98,8 @@ export class FailureChecker<C extends ProtocolCore<SwimEvent>> implements WorldO
   lefts = 0;
   readonly crashes: CrashRecord[] = [];
   private readonly current = new Map<number, CrashRecord>();
+  /** Recent suspect/refute/dead/join entries per live target, for false-failure timelines. */
+  private readonly recent = new Map<number, TimelineEntry[]>();
 
   constructor(private readonly world: World<C, SwimEvent>) {}
 
@@ -92,6 +122,7 @@ export class FailureChecker<C extends ProtocolCore<SwimEvent>> implements WorldO
 
   onRestart(_now: number, node: number): void {
     this.current.delete(node);
+    this.recent.delete(node);
   }
 
   onEvent(now: number, observer: number, e: SwimEvent): void {
@@ -107,16 +138,64 @@ export class FailureChecker<C extends ProtocolCore<SwimEvent>> implements WorldO
       if (state === 'crashed' && crash !== undefined) {
         if (!crash.detectedBy.has(observer)) crash.detectedBy.set(observer, now);
       } else if (state !== 'crashed') {
+        const own = this.world.core(target) as unknown as MembershipView | null;
+        const name = this.world.name(observer);
+        this.note(now, target, { t: now, what: 'dead', observer: name, incarnation: e.member.incarnation });
         this.falseFailures.push({
           t: now,
-          observer: this.world.name(observer),
+          observer: name,
           target: e.member.name,
           targetState: state,
+          declaredIncarnation: e.member.incarnation,
+          targetIncarnation: own?.member(e.member.name)?.incarnation ?? -1,
+          timeline: (this.recent.get(target) ?? []).filter((x) => x.t >= now - TIMELINE_WINDOW_MS),
         });
       }
     } else if (e.type === 'suspect') {
       const target = this.world.indexOf(e.member.name);
-      if (target >= 0 && this.world.state(target) !== 'crashed') this.falseSuspicions++;
+      if (target >= 0 && this.world.state(target) !== 'crashed') {
+        this.falseSuspicions++;
+        this.note(now, target, {
+          t: now,
+          what: 'suspect',
+          observer: this.world.name(observer),
+          incarnation: e.member.incarnation,
+          from: e.from,
+        });
+      }
+    } else if (e.type === 'refute') {
+      this.note(now, observer, {
+        t: now,
+        what: 'refute',
+        observer: this.world.name(observer),
+        incarnation: e.incarnation,
+      });
+    } else if (e.type === 'join' && e.member.state === 'alive') {
+      const target = this.world.indexOf(e.member.name);
+      // Only a target with a story so far (a return from a false death) is worth noting.
+      if (target >= 0 && target !== observer && this.recent.has(target)) {
+        this.note(now, target, {
+          t: now,
+          what: 'join',
+          observer: this.world.name(observer),
+          incarnation: e.member.incarnation,
+        });
+      }
+    }
+  }
+
+  /** Remember `entry` about `target`, bounded in count and age. */
+  private note(now: number, target: number, entry: TimelineEntry): void {
+    let list = this.recent.get(target);
+    if (list === undefined) {
+      list = [];
+      this.recent.set(target, list);
+    }
+    list.push(entry);
+    if (list.length > TIMELINE_MAX_ENTRIES || (list[0] as TimelineEntry).t < now - TIMELINE_WINDOW_MS) {
+      let drop = Math.max(0, list.length - TIMELINE_MAX_ENTRIES);
+      while (drop < list.length && (list[drop] as TimelineEntry).t < now - TIMELINE_WINDOW_MS) drop++;
+      list.splice(0, drop);
     }
   }
 

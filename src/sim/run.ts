@@ -13,10 +13,17 @@
  * The same options (seed included) give the same deterministic figures, always.
  */
 import { performance } from 'node:perf_hooks';
-import type { Profile } from '../swim/config.js';
+import type { Detector, Profile } from '../swim/config.js';
 import { SeededRandom } from '../swim/random.js';
 import { ConfigError } from '../wire/errors.js';
-import { countAgreement, FailureChecker, percentile, viewAgreement, type Agreement } from './checkers.js';
+import {
+  countAgreement,
+  FailureChecker,
+  percentile,
+  viewAgreement,
+  type Agreement,
+  type FalseFailure,
+} from './checkers.js';
 import { formatStep, scheduleFaults, type ExpectResult, type FaultStep } from './faults.js';
 import { buildSwimWorld, prejoinAll, type SwimSimCore } from './swim-nodes.js';
 import { Trace } from './trace.js';
@@ -34,6 +41,8 @@ export interface SimRunOptions {
   readonly seed: number;
   /** memberlist profile. Default `lan`. */
   readonly profile?: Profile;
+  /** Failure detector (docs/failure-detection.md). Default `adaptive`. */
+  readonly detector?: Detector;
   /** Symmetric UDP loss probability on every link, [0, 1). Default 0. */
   readonly loss?: number;
   /** One-way base delay ms (default 1) and jitter ms (default 1). */
@@ -89,6 +98,7 @@ export interface SimFigures {
   readonly nodes: number;
   readonly seconds: number;
   readonly profile: Profile;
+  readonly detector: Detector;
   readonly loss: number;
   readonly bootstrap: Bootstrap;
   /** The fault plan actually run, in the text form of faults.ts. */
@@ -109,6 +119,12 @@ export interface SimFigures {
   readonly falseFailures: number;
   /** Distinct nodes falsely declared dead. */
   readonly falseFailureNodes: number;
+  /**
+   * The first {@link MAX_FALSE_FAILURE_DETAILS} false failures, each with the target's recent
+   * timeline (who suspected it at which incarnation, its refutations), to tell a missed refutation
+   * from a suspicion that was never heard.
+   */
+  readonly falseFailureDetails: readonly FalseFailure[];
   /** Suspect events about nodes that were not crashed. */
   readonly falseSuspicions: number;
   /** Per node per simulated second. */
@@ -198,6 +214,9 @@ export function checkRunOptions(o: SimRunOptions): void {
   if (o.profile !== undefined && !['lan', 'wan', 'local'].includes(o.profile)) {
     p.push(`profile: must be one of lan, wan, local (got ${String(o.profile)})`);
   }
+  if (o.detector !== undefined && !['adaptive', 'memberlist'].includes(o.detector)) {
+    p.push(`detector: must be adaptive or memberlist (got ${String(o.detector)})`);
+  }
   if (o.bootstrap !== undefined && o.bootstrap !== 'join' && o.bootstrap !== 'prejoined') {
     p.push(`bootstrap: must be join or prejoined (got ${String(o.bootstrap)})`);
   }
@@ -257,6 +276,9 @@ function spread(values: readonly number[]): Spread {
   };
 }
 
+/** False failures listed with their timelines in the figures. */
+export const MAX_FALSE_FAILURE_DETAILS = 20;
+
 /** Above this many nodes the end-of-run agreement check counts instead of comparing views. */
 const EXACT_VIEW_LIMIT = 2000;
 
@@ -265,12 +287,14 @@ export function runSimulation(o: SimRunOptions): SimReport {
   checkRunOptions(o);
   const wallStart = performance.now();
   const profile = o.profile ?? 'lan';
+  const detector = o.detector ?? 'adaptive';
   const durationMs = Math.round(o.seconds * 1000);
   const bootstrap: Bootstrap = o.bootstrap ?? (o.nodes <= 2000 ? 'join' : 'prejoined');
   const trace = new Trace({ keepLines: o.traceLines ?? 0 });
   const world = buildSwimWorld({
     seed: o.seed,
     profile,
+    config: { detector },
     trace,
     link: {
       loss: o.loss ?? 0,
@@ -323,6 +347,7 @@ export function runSimulation(o: SimRunOptions): SimReport {
     nodes: o.nodes,
     seconds: durationMs / 1000,
     profile,
+    detector,
     loss: o.loss ?? 0,
     bootstrap,
     schedule: plan.map(formatStep),
@@ -336,6 +361,7 @@ export function runSimulation(o: SimRunOptions): SimReport {
     },
     falseFailures: checker.falseFailures.length,
     falseFailureNodes: new Set(checker.falseFailures.map((f) => f.target)).size,
+    falseFailureDetails: checker.falseFailures.slice(0, MAX_FALSE_FAILURE_DETAILS),
     falseSuspicions: checker.falseSuspicions,
     perNode: {
       msgsPerSec: round3((net.packetsSent + net.streamsOpened) / nodeSeconds),

@@ -12,6 +12,16 @@ import { Keyring } from '../wire/keyring.js';
 /** memberlist's three default profiles (config.go). */
 export type Profile = 'lan' | 'wan' | 'local';
 
+/**
+ * How failures are detected (docs/failure-detection.md):
+ * - `memberlist`: exactly memberlist 0.2.2 (fixed probe timeout, Lifeguard suspicion, gossip
+ *   only): byte- and timing-compatible, for like-for-like comparison with serf;
+ * - `adaptive`: the same protocol and wire messages, with timeouts learnt from round trips and
+ *   loss, stall awareness, a last check of the suspect before declaring it dead, immediate
+ *   refutation, and all-to-all dissemination in small clusters.
+ */
+export type Detector = 'adaptive' | 'memberlist';
+
 /** The complete, frozen configuration of one SWIM core. */
 export interface SwimConfig {
   /**
@@ -113,6 +123,47 @@ export interface SwimConfig {
    * Default null. With a keyring every plaintext input is dropped (no mixed mode, like memberlist).
    */
   readonly keyring: Keyring | null;
+  /**
+   * Failure detector: `adaptive` (default) or `memberlist` (exact memberlist 0.2.2 timings). The
+   * fields below apply to `adaptive` only; see docs/failure-detection.md.
+   */
+  readonly detector: Detector;
+  /**
+   * Adaptive: floor of the round-trip-based direct-ack timeout (which is `srtt + 4 × rttvar`,
+   * capped at `probeTimeoutMs`). Default 50: above the scheduling jitter of a busy host, so that a
+   * slow-but-alive peer rarely costs an indirect probe and a TCP connection.
+   */
+  readonly probeTimeoutMinMs: number;
+  /**
+   * Adaptive: suspicion timeout of a member whose port refused our TCP probe (no process is
+   * listening there: it crashed or exited), instead of the full one. Default 500 (lan, local),
+   * 2000 (wan). The member is still pinged before being declared dead, so one that answers is kept.
+   */
+  readonly refusedSuspicionMs: number;
+  /**
+   * Adaptive: the shortest suspicion of a member that merely went silent, so that a peer whose
+   * process stalls (GC, a blocked event loop, CPU starvation) for less than this is not declared
+   * failed. Default 6000 (lan, local), 30000 (wan). Loss stretches suspicions beyond it.
+   */
+  readonly stallToleranceMs: number;
+  /**
+   * Adaptive: our own timers firing this late (or an explicit `notifyStall`) means this process was
+   * stalled: timeouts that ran out meanwhile are restarted instead of fired, and a stall of at least
+   * one probe interval is refuted at once. Default 250.
+   */
+  readonly stallThresholdMs: number;
+  /**
+   * Adaptive: state changes this node originates (its alive and refutations, its suspicions, its
+   * death declarations) are also sent straight to every member while the cluster has at most this
+   * many live members, then gossip only. 0 disables all-to-all. Default 48 (docs/failure-detection.md
+   * has the measurement behind it).
+   */
+  readonly allToAllMaxNodes: number;
+  /**
+   * Adaptive: after switching to gossip, return to all-to-all only once the cluster is at most this
+   * many live members (hysteresis, so that a cluster near the threshold does not flap). Default 40.
+   */
+  readonly allToAllResumeNodes: number;
 }
 
 /** memberlist's MetaMaxSize: node meta is at most this many bytes. */
@@ -144,6 +195,13 @@ const LAN: SwimConfig = {
   deadNodeReclaimMs: 0,
   forgetLeftMembers: false,
   keyring: null,
+  detector: 'adaptive',
+  probeTimeoutMinMs: 50,
+  refusedSuspicionMs: 500,
+  stallToleranceMs: 6000,
+  stallThresholdMs: 250,
+  allToAllMaxNodes: 48,
+  allToAllResumeNodes: 40,
 };
 
 /** The three profiles, with memberlist's numbers (config.go). */
@@ -159,6 +217,8 @@ export const PROFILES: Readonly<Record<Profile, SwimConfig>> = Object.freeze({
     gossipNodes: 4,
     gossipIntervalMs: 500,
     gossipToTheDeadMs: 60_000,
+    refusedSuspicionMs: 2000,
+    stallToleranceMs: 30_000,
   }),
   local: Object.freeze({
     ...LAN,
@@ -199,6 +259,12 @@ const INT_RULES: readonly IntRule[] = [
   ['delegateMax', 0, 255],
   ['delegateVersion', 0, 255],
   ['deadNodeReclaimMs', 0, 2 ** 31],
+  ['probeTimeoutMinMs', 1, 2 ** 31],
+  ['refusedSuspicionMs', 0, 2 ** 31],
+  ['stallToleranceMs', 0, 2 ** 31],
+  ['stallThresholdMs', 1, 2 ** 31],
+  ['allToAllMaxNodes', 0, 2 ** 31],
+  ['allToAllResumeNodes', 0, 2 ** 31],
 ];
 
 const BOOL_KEYS: readonly (keyof SwimConfig)[] = [
@@ -237,6 +303,8 @@ export function resolveConfig(partial: Partial<SwimConfig> = {}, profile: Profil
   for (const key of BOOL_KEYS) {
     if (typeof out[key] !== 'boolean') problems.push(`${key}: must be a boolean (got ${show(out[key])})`);
   }
+  if (out.detector !== 'adaptive' && out.detector !== 'memberlist')
+    problems.push(`detector: must be adaptive or memberlist (got ${show(out.detector)})`);
   const kr = out.keyring;
   if (kr !== null && !(kr instanceof Keyring)) problems.push('keyring: must be a wire Keyring or null');
   else if (kr instanceof Keyring && kr.size === 0) problems.push('keyring: must hold at least one key');
@@ -245,6 +313,11 @@ export function resolveConfig(partial: Partial<SwimConfig> = {}, profile: Profil
     if (c.probeTimeoutMs >= c.probeIntervalMs) {
       problems.push(
         `probeTimeoutMs: must be below probeIntervalMs (${c.probeTimeoutMs} >= ${c.probeIntervalMs})`,
+      );
+    }
+    if (c.allToAllResumeNodes > c.allToAllMaxNodes) {
+      problems.push(
+        `allToAllResumeNodes: must not exceed allToAllMaxNodes (${c.allToAllResumeNodes} > ${c.allToAllMaxNodes})`,
       );
     }
     if (!(c.protocolMin <= c.protocolVersion && c.protocolVersion <= c.protocolMax)) {

@@ -33,6 +33,7 @@ import type { PreloadBatch } from './preload.js';
 import type { Awareness } from './awareness.js';
 import type { Logger, Metrics } from './logger.js';
 import type { Random } from './random.js';
+import type { AdaptiveDetector } from './detector.js';
 
 const STATE_NAMES: readonly MemberState[] = ['alive', 'alive', 'suspect', 'dead', 'left'];
 const ZERO_VSN: Vsn6 = [0, 0, 0, 0, 0, 0];
@@ -53,6 +54,32 @@ export interface MembershipDeps {
   readonly metrics: Metrics;
   /** Reusable encoder buffer. */
   readonly writer: Writer;
+  /** The adaptive detector's measurements, or undefined in `memberlist` mode. */
+  readonly detector?: AdaptiveDetector;
+}
+
+/**
+ * What the adaptive detector adds around the state machine (unset in `memberlist` mode, where the
+ * machine behaves exactly as memberlist's).
+ */
+export interface MembershipHooks {
+  /**
+   * We originated `encoded` (our alive or refutation, our accusation or death declaration of
+   * member `aboutId`, or our leave), already queued for gossip: send it on at once.
+   */
+  originated(now: number, encoded: Uint8Array, aboutId: number): void;
+  /**
+   * The suspicion of member `id` ran out. Return true to keep the member suspect (a last check
+   * is under way and re-armed the deadline), false to declare it dead now.
+   */
+  suspicionExpired(now: number, id: number, sus: Suspicion): boolean;
+  /** The suspicion of member `id` ended (refuted, declared dead, or forgotten). */
+  suspicionCleared(id: number, sus: Suspicion): void;
+  /**
+   * Member `from` accused us (suspect or dead) at an incarnation we already refuted: it missed
+   * our refutation (memberlist ignores such a message). Tell it our current alive directly.
+   */
+  staleAccusation(now: number, from: string): void;
 }
 
 /** Is a Vsn usable as six version bytes? (memberlist indexes [0..5]; shorter ones crash v0.2.2.) */
@@ -73,6 +100,8 @@ export class Membership {
   readonly suspicions = new Map<number, Suspicion>();
   /** Set once `leave()` started: alive messages about self are ignored and dead(self) is not refuted. */
   leaving = false;
+  /** Adaptive mode's additions; see {@link MembershipHooks}. */
+  hooks: MembershipHooks | undefined;
   /** Members alive or suspect, self included (memberlist NumMembers). */
   private liveCount = 0;
   private readonly d: MembershipDeps;
@@ -238,7 +267,8 @@ export class Membership {
       this.refute(now, a.incarnation);
       d.logger.debug({ incarnation: a.incarnation }, 'refuting an alive message about self');
     } else {
-      this.broadcast(a.node, { type: 'alive', body: a });
+      const encoded = this.broadcast(a.node, { type: 'alive', body: a });
+      if (isLocal && this.selfId >= 0) this.hooks?.originated(now, encoded, id);
       t.setVsn(id, vsn6(a.vsn) as Vsn6);
       t.setIncarnation(id, a.incarnation);
       t.setMeta(id, d.interner.retainMeta(a.meta));
@@ -253,19 +283,32 @@ export class Membership {
     }
   }
 
-  /** A suspect message (gossip, our own failed probe, or a push-pull entry). state.go suspectNode. */
-  suspectNode(now: number, s: Suspect): void {
+  /**
+   * A suspect message (gossip, our own failed probe, or a push-pull entry). state.go suspectNode.
+   * `refused` (adaptive mode, our own probe only): the member's port refused our TCP probe, so
+   * the short `refusedSuspicionMs` applies.
+   */
+  suspectNode(now: number, s: Suspect, refused = false): void {
     const d = this.d;
     const t = this.table;
     const id = this.idOf(s.node);
     if (id < 0) return;
-    if (s.incarnation < (t.incarnation[id] as number)) return;
+    if (s.incarnation < (t.incarnation[id] as number)) {
+      if (id === this.selfId && !this.leaving) this.hooks?.staleAccusation(now, s.from);
+      return;
+    }
     const existing = this.suspicions.get(id);
     if (existing !== undefined) {
       // Lifeguard: an independent accusation shortens the timeout and is re-gossiped once.
-      if (existing.confirm(s.from)) {
+      const confirmed = existing.confirm(s.from);
+      if (refused && this.hooks !== undefined) existing.cap(now + d.config.refusedSuspicionMs);
+      // A final check under way keeps its own pace.
+      if ((confirmed || refused) && existing.finalAttempts === 0) {
         d.heap.set(SUSPECT_KEY + s.node, Math.max(now, existing.deadlineMs));
-        this.broadcast(s.node, { type: 'suspect', body: s });
+      }
+      if (confirmed) {
+        const encoded = this.broadcast(s.node, { type: 'suspect', body: s });
+        if (s.from === this.selfName) this.hooks?.originated(now, encoded, id);
       }
       return;
     }
@@ -275,18 +318,26 @@ export class Membership {
       d.logger.debug({ from: s.from }, 'refuting a suspect message');
       return;
     }
-    this.broadcast(s.node, { type: 'suspect', body: s });
+    const encoded = this.broadcast(s.node, { type: 'suspect', body: s });
     d.metrics.incr('memberlist_msg_suspect');
     t.setIncarnation(id, s.incarnation);
     this.setState(id, SUSPECT, now);
     const n = t.count;
     const k = expectedConfirmations(d.config.suspicionMult, n);
-    const min = suspicionTimeoutMs(d.config.suspicionMult, n, d.config.probeIntervalMs);
-    const max = d.config.suspicionMaxTimeoutMult * min;
+    let min: number;
+    let max: number;
+    if (d.detector === undefined) {
+      min = suspicionTimeoutMs(d.config.suspicionMult, n, d.config.probeIntervalMs);
+      max = d.config.suspicionMaxTimeoutMult * min;
+    } else {
+      ({ minMs: min, maxMs: max } = d.detector.suspicionBounds(n));
+    }
     const sus = new Suspicion(s.from, now, s.incarnation, k, min, max);
+    if (refused && d.detector !== undefined) sus.cap(now + d.config.refusedSuspicionMs);
     this.suspicions.set(id, sus);
     d.heap.set(SUSPECT_KEY + s.node, sus.deadlineMs);
     d.events.push({ type: 'suspect', member: this.snapshot(id), from: s.from });
+    if (s.from === this.selfName) this.hooks?.originated(now, encoded, id);
   }
 
   /**
@@ -300,6 +351,7 @@ export class Membership {
     if (sus === undefined) return;
     const t = this.table;
     if (t.state[id] !== SUSPECT || t.stateChangeMs[id] !== sus.startMs) return;
+    if (this.hooks?.suspicionExpired(now, id, sus) === true) return;
     if (sus.k > 0 && sus.confirmations < sus.k) this.d.metrics.incr('memberlist_degraded_timeout');
     this.d.logger.debug({ node: name, confirmations: sus.confirmations }, 'suspect timeout reached');
     this.deadNode(now, { incarnation: sus.incarnation, node: name, from: this.selfName });
@@ -314,7 +366,11 @@ export class Membership {
     const t = this.table;
     const id = this.idOf(dm.node);
     if (id < 0) return;
-    if (dm.incarnation < (t.incarnation[id] as number)) return;
+    if (dm.incarnation < (t.incarnation[id] as number)) {
+      if (id === this.selfId && !this.leaving && dm.from !== this.selfName)
+        this.hooks?.staleAccusation(now, dm.from);
+      return;
+    }
     this.clearSuspicion(id);
     const st = t.state[id];
     if (st === DEAD || st === LEFT) return;
@@ -324,9 +380,11 @@ export class Membership {
         d.logger.debug({ from: dm.from }, 'refuting a dead message');
         return;
       }
-      this.broadcast(dm.node, { type: 'dead', body: dm }, onFinished);
+      const encoded = this.broadcast(dm.node, { type: 'dead', body: dm }, onFinished);
+      this.hooks?.originated(now, encoded, id);
     } else {
-      this.broadcast(dm.node, { type: 'dead', body: dm });
+      const encoded = this.broadcast(dm.node, { type: 'dead', body: dm });
+      if (dm.from === this.selfName) this.hooks?.originated(now, encoded, id);
     }
     d.metrics.incr('memberlist_msg_dead');
     t.setIncarnation(id, dm.incarnation);
@@ -510,7 +568,7 @@ export class Membership {
    * Beat an accusation about ourselves (state.go refute): incarnation max(own + 1, accused + 1),
    * local health worsens by one, and an alive about us is broadcast.
    */
-  refute(_now: number, accused: number): void {
+  refute(now: number, accused: number): void {
     const d = this.d;
     const t = this.table;
     const id = this.selfId;
@@ -518,17 +576,18 @@ export class Membership {
     if (accused >= inc) inc = (accused + 1) >>> 0;
     t.setIncarnation(id, inc);
     if (d.awareness.applyDelta(1)) d.metrics.gauge('memberlist_health_score', d.awareness.score);
-    this.broadcastSelfAlive();
+    const encoded = this.broadcast(this.selfName, this.selfAliveMessage());
     d.events.push({ type: 'refute', incarnation: inc });
+    this.hooks?.originated(now, encoded, id);
   }
 
-  /** Queue an alive about ourselves with our current incarnation, address, meta and Vsn. */
-  broadcastSelfAlive(): void {
+  /** An alive about ourselves with our current incarnation, address, meta and Vsn. */
+  selfAliveMessage(): Message {
     const t = this.table;
     const it = this.d.interner;
     const id = this.selfId;
     const a = it.addr(t.addr[id] as number);
-    this.broadcast(this.selfName, {
+    return {
       type: 'alive',
       body: {
         incarnation: t.incarnation[id] as number,
@@ -538,12 +597,14 @@ export class Membership {
         meta: it.meta(t.meta[id] as number),
         vsn: t.vsn.slice(id * 6, id * 6 + 6),
       },
-    });
+    };
   }
 
-  /** Encode `msg` and queue it as the broadcast about `node`, replacing a queued one. */
-  broadcast(node: string, msg: Message, onFinished?: () => void): void {
-    this.d.queue.queue(encodeMessage(msg, this.d.writer), node, onFinished);
+  /** Encode `msg` and queue it as the broadcast about `node`, replacing a queued one; returns the bytes. */
+  broadcast(node: string, msg: Message, onFinished?: () => void): Uint8Array {
+    const encoded = encodeMessage(msg, this.d.writer);
+    this.d.queue.queue(encoded, node, onFinished);
+    return encoded;
   }
 
   /**
@@ -597,7 +658,11 @@ export class Membership {
   }
 
   private clearSuspicion(id: number): void {
-    if (this.suspicions.delete(id)) this.d.heap.delete(SUSPECT_KEY + this.d.interner.name(id));
+    const sus = this.suspicions.get(id);
+    if (sus === undefined) return;
+    this.suspicions.delete(id);
+    this.d.heap.delete(SUSPECT_KEY + this.d.interner.name(id));
+    this.hooks?.suspicionCleared(id, sus);
   }
 
   private sameMetaAndVsn(id: number, a: Alive): boolean {

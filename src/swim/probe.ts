@@ -27,6 +27,7 @@ import type { Membership } from './membership.js';
 import { ALIVE, DEAD, LEFT } from './members.js';
 import type { Logger, Metrics } from './logger.js';
 import type { Random } from './random.js';
+import type { AdaptiveDetector } from './detector.js';
 
 /** What the prober needs from the network side of the core. */
 export interface ProbeNet {
@@ -53,6 +54,12 @@ export interface ProbeDeps {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly writer: Writer;
+  /**
+   * Adaptive mode's measurements (undefined in `memberlist` mode): the direct-ack timeout comes
+   * from round trips, every probe outcome of a live member feeds the loss estimate, and a refused
+   * TCP probe fails the probe at once with a short suspicion (see detector.ts).
+   */
+  readonly detector?: AdaptiveDetector;
 }
 
 /** The probe in flight. */
@@ -71,6 +78,8 @@ interface Probe {
   /** TCP fallback: undefined = not tried or pending; true = acked; false = failed. */
   fallbackOk: boolean | undefined;
   fallbackPending: boolean;
+  /** How long the direct ack was waited for (the `await-fallback` guard reuses it). */
+  readonly directTimeoutMs: number;
 }
 
 /** An indirect probe we run on behalf of a requester (net.go handleIndirectPing). */
@@ -153,6 +162,7 @@ export class Prober {
     const interval = d.awareness.scale(d.config.probeIntervalMs);
     if (interval > d.config.probeIntervalMs) d.metrics.incr('memberlist_degraded_probe');
     const name = m.nameOf(id);
+    const directTimeoutMs = d.detector?.directTimeoutMs(id) ?? d.config.probeTimeoutMs;
     const p: Probe = {
       seqNo: this.nextSeqNo(),
       target: id,
@@ -165,6 +175,7 @@ export class Prober {
       nacks: 0,
       fallbackOk: undefined,
       fallbackPending: false,
+      directTimeoutMs,
     };
     this.current = p;
     const ping = this.ping(p.seqNo, name);
@@ -178,7 +189,7 @@ export class Prober {
       };
       d.net.sendToMember(id, [encodeMessage(ping, d.writer), encodeMessage(suspect, d.writer)]);
     }
-    d.heap.set(PROBE_STEP, now + d.config.probeTimeoutMs);
+    d.heap.set(PROBE_STEP, now + directTimeoutMs);
   }
 
   /** The probe's deadline: first the direct-ack timeout, then the end of the window. */
@@ -243,7 +254,7 @@ export class Prober {
       // Wait for the fallback's own deadline report (the driver sends it at the same instant);
       // a guard one probe timeout later makes sure the probe always ends.
       p.phase = 'await-fallback';
-      this.d.heap.set(PROBE_STEP, now + this.d.config.probeTimeoutMs);
+      this.d.heap.set(PROBE_STEP, now + Math.max(p.directTimeoutMs, this.d.config.probeTimeoutMs));
       return;
     }
     if (p.fallbackOk === true) {
@@ -251,34 +262,46 @@ export class Prober {
         { node: p.targetName },
         'was able to connect but other probes failed, network may be misconfigured',
       );
+      this.d.detector?.observeProbe('missed');
       this.endProbe(now, p, -1);
       return;
     }
     this.fail(now, p);
   }
 
-  /** Outcome of the TCP fallback ping with `seqNo`. */
-  fallbackResult(now: number, seqNo: number, ok: boolean): void {
+  /**
+   * Outcome of the TCP fallback ping with `seqNo`; `refused`: the target's port refused the
+   * connection (nothing listens there).
+   */
+  fallbackResult(now: number, seqNo: number, ok: boolean, refused = false): void {
     const p = this.current;
     if (p === undefined || p.seqNo !== seqNo || !p.fallbackPending) return;
     p.fallbackPending = false;
     // Go's connection deadline is the end of the probe window: a later ack does not count.
     p.fallbackOk = ok && now <= p.startMs + p.intervalMs;
+    if (refused && this.d.detector !== undefined) {
+      // Adaptive: a refused connection is the kernel saying the process is gone (a crash or an
+      // exit without leave). No point waiting out the window: suspect now, with the short
+      // `refusedSuspicionMs`; the final check still pings it before it is declared dead. The
+      // failure is the target's, so our local health is not charged.
+      this.fail(now, p, true);
+      return;
+    }
     if (p.phase === 'await-fallback') this.probeEnd(now);
   }
 
-  private fail(now: number, p: Probe): void {
+  private fail(now: number, p: Probe, refused = false): void {
     const d = this.d;
     // Lifeguard: with nack-capable helpers, missing nacks (not the missing ack) say we are the
     // slow one; without them any failed probe counts against us.
-    const delta = p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
+    const delta = refused ? 0 : p.expectedNacks > 0 ? Math.max(0, p.expectedNacks - p.nacks) : 1;
     this.endProbe(now, p, delta);
     d.logger.debug({ node: p.targetName }, 'suspect has failed, no acks received');
-    d.membership.suspectNode(now, {
-      incarnation: p.incarnation,
-      node: p.targetName,
-      from: d.membership.selfName,
-    });
+    d.membership.suspectNode(
+      now,
+      { incarnation: p.incarnation, node: p.targetName, from: d.membership.selfName },
+      refused,
+    );
   }
 
   private endProbe(now: number, p: Probe, awarenessDelta: number): void {
@@ -299,6 +322,10 @@ export class Prober {
       const direct = p.phase === 'direct';
       this.endProbe(now, p, -1);
       const d = this.d;
+      if (d.detector !== undefined) {
+        if (direct) d.detector.observeRtt(p.target, now - p.startMs);
+        d.detector.observeProbe(direct ? 'direct' : 'missed');
+      }
       // Only a direct ack measures a round trip (state.go probeNode).
       if (direct && d.delegate?.notifyPingComplete !== undefined && d.membership.table.has(p.target)) {
         d.delegate.notifyPingComplete(

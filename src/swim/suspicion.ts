@@ -55,6 +55,12 @@ export class Suspicion {
   confirmations = 0;
   /** Absolute deadline (ms) at which the member is declared dead. */
   deadlineMs: number;
+  /** Adaptive: the deadline never moves past this (set when our TCP probe was refused). */
+  capMs = Number.POSITIVE_INFINITY;
+  /** Adaptive: pings sent since the deadline ran out (0: not in the final check). */
+  finalAttempts = 0;
+  /** Adaptive: the sequence number of the last final-check ping, −1 if none. */
+  finalSeq = -1;
   /** Members that have accused (the first accuser included, so it cannot confirm). */
   private readonly accusers = new Set<string>();
 
@@ -78,8 +84,16 @@ export class Suspicion {
     if (this.accusers.has(from)) return false;
     this.accusers.add(from);
     this.confirmations++;
-    this.deadlineMs =
-      this.startMs + suspicionTimeoutAfterMs(this.confirmations, this.k, this.minMs, this.maxMs);
+    this.deadlineMs = Math.min(
+      this.capMs,
+      this.startMs + suspicionTimeoutAfterMs(this.confirmations, this.k, this.minMs, this.maxMs),
+    );
     return true;
+  }
+
+  /** Adaptive: never let the deadline be later than `atMs` (it moves earlier if it was). */
+  cap(atMs: number): void {
+    this.capMs = Math.min(this.capMs, atMs);
+    this.deadlineMs = Math.min(this.deadlineMs, this.capMs);
   }
 }

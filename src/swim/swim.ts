@@ -9,6 +9,8 @@
  * - probe.ts      — failure detection (probe, indirect probe, TCP fallback, acks, nacks);
  * - push-pull.ts  — join and anti-entropy state exchange;
  * - sender.ts     — packets (piggy-backing, CRC, sealing) and streams out;
+ * - adaptive.ts, detector.ts, final-check.ts — `adaptive` mode's additions (absent in
+ *                   `memberlist` mode, which is memberlist 0.2.2 exactly);
  * - this file     — dispatch of packets and streams, gossip rounds, leave, meta updates.
  *
  * Everything random comes from the injected `Random`; every deadline lives in one keyed heap, so
@@ -29,6 +31,8 @@ import { PushPullExchange } from './push-pull.js';
 import { Sender, type SwimCounters } from './sender.js';
 import { ALIVE, DEAD, SUSPECT } from './members.js';
 import { PreloadBatch, type PreloadedMember } from './preload.js';
+import { AdaptiveDetector } from './detector.js';
+import { AdaptiveLayer } from './adaptive.js';
 import { ConfigError, DecodeError, StateError, TooLargeError } from '../wire/errors.js';
 import type { Message } from '../wire/messages.js';
 import { Writer } from '../wire/msgpack.js';
@@ -92,6 +96,8 @@ export class Swim implements SwimCore {
 
   private readonly sender: Sender;
   private readonly pushPull: PushPullExchange;
+  /** `adaptive` mode only (undefined in `memberlist` mode). */
+  private readonly adaptive: AdaptiveLayer | undefined;
   private readonly events: SwimEvent[] = [];
   private readonly fallbackStreams = new Map<number, number>();
   private leaveState: 'none' | 'waiting' | 'done' = 'none';
@@ -131,6 +137,7 @@ export class Swim implements SwimCore {
     }
     this.awareness = new Awareness(this.config.awarenessMaxMultiplier);
     this.internerRef = opts.interner ?? new Interner();
+    const detector = this.config.detector === 'adaptive' ? new AdaptiveDetector(this.config) : undefined;
     // memberlist counts its own node list (self, dead and left included) for the limit.
     this.queue = new TransmitLimitedQueue({
       retransmitMult: this.config.retransmitMult,
@@ -148,6 +155,7 @@ export class Swim implements SwimCore {
         logger: this.logger,
         metrics: this.metrics,
         writer: this.writer,
+        ...(detector !== undefined ? { detector } : {}),
       },
       opts.name,
     );
@@ -172,6 +180,7 @@ export class Swim implements SwimCore {
       logger: this.logger,
       metrics: this.metrics,
       writer: this.writer,
+      ...(detector !== undefined ? { detector } : {}),
       net: {
         sendMsg: (to, msg) => this.sender.sendMsg(to, msg),
         sendToMember: (id, parts) => this.sender.sendToMember(id, parts),
@@ -203,6 +212,20 @@ export class Swim implements SwimCore {
       selfPort: this.selfWire.port,
       decodeError: (count, e) => this.decodeError(count, e),
     });
+
+    if (detector !== undefined) {
+      this.adaptive = new AdaptiveLayer({
+        detector,
+        heap: this.heap,
+        membership: this.membership,
+        sender: this.sender,
+        metrics: this.metrics,
+        writer: this.writer,
+        selfAddr: this.selfWire,
+        nextSeqNo: () => this.prober.nextSeqNo(),
+      });
+      this.membership.hooks = this.adaptive;
+    }
 
     const now = opts.now;
     this.membership.bootstrap(now, {
@@ -310,7 +333,7 @@ export class Swim implements SwimCore {
           this.prober.onIndirectPing(now, from, msg.body);
           break;
         case 'ack':
-          this.prober.onAck(now, msg.body);
+          if (this.adaptive?.onAck(now, msg.body.seqNo) !== true) this.prober.onAck(now, msg.body);
           break;
         case 'nack':
           this.prober.onNack(now, msg.body);
@@ -370,6 +393,7 @@ export class Swim implements SwimCore {
     }
     this.fallbackStreams.delete(s.seqNo);
     let ok = false;
+    const refused = !(reply instanceof Uint8Array) && reply.kind === 'connect';
     if (reply instanceof Uint8Array) {
       try {
         const m = openStream(reply, this.config.keyring);
@@ -378,7 +402,7 @@ export class Swim implements SwimCore {
         this.decodeError(1, e);
       }
     }
-    this.prober.fallbackResult(now, s.seqNo, ok);
+    this.prober.fallbackResult(now, s.seqNo, ok, refused);
   }
 
   /** Run every deadline ≤ now, in deadline order (ties in arming order). */

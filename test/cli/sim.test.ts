@@ -105,10 +105,10 @@ test('a --faults schedule runs, and a failed expect step makes the exit status 1
     assert.equal(ok.code, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, /expect ok {3}50s expect dead 3/);
     const bad = join(dir, 'bad.txt');
-    writeFileSync(bad, '20s kill 3\n21s expect dead 3\n');
+    writeFileSync(bad, '20s kill 3\n20.1s expect dead 3\n');
     const fail = sim(['--nodes', '6', '--seconds', '30', '--seed', '1', '--faults', bad]);
     assert.equal(fail.code, 1);
-    assert.match(fail.stdout, /expect FAIL 21s expect dead 3: node-\d still sees node-3 (alive|suspect)/);
+    assert.match(fail.stdout, /expect FAIL 20100ms expect dead 3: node-\d still sees node-3 (alive|suspect)/);
     const unparsable = join(dir, 'worse.txt');
     writeFileSync(unparsable, '20s kil 3\n');
     const r = sim(['--nodes', '6', '--faults', unparsable]);

@@ -37,6 +37,9 @@ test('wan and local differ from lan exactly where memberlist does', () => {
     gossipNodes: 4,
     gossipIntervalMs: 500,
     gossipToTheDeadMs: 60_000,
+    // Adaptive-mode fields (not memberlist's): scaled to wan's 5 s probe interval.
+    refusedSuspicionMs: 2000,
+    stallToleranceMs: 30_000,
   });
   assert.deepEqual(diff('local'), {
     tcpTimeoutMs: 1000,

@@ -84,7 +84,9 @@ export class Harness {
   ) {
     this.profile = opts.profile ?? 'lan';
     this.interner = opts.interner;
-    this.baseConfig = opts.config ?? {};
+    // The tests in this folder pin memberlist 0.2.2's exact behaviour, so the harness defaults to
+    // `detector: 'memberlist'`; adaptive-mode tests (swim-adaptive*.test.ts) ask for it.
+    this.baseConfig = { detector: 'memberlist', ...opts.config };
   }
 
   /** Start a node at the current time. */

@@ -28,6 +28,7 @@ interface RawSimOptions {
   killAt?: string;
   seed?: string;
   profile?: string;
+  detector?: string;
   bootstrap?: string;
   seeds?: string;
   pause?: string;
@@ -124,6 +125,7 @@ export function parseSimFlags(raw: RawSimOptions): { options: SimRunOptions; rep
     seconds,
     seed,
     ...opt('profile', choice('profile', raw.profile, ['lan', 'wan', 'local'] as const)),
+    ...opt('detector', choice('detector', raw.detector, ['adaptive', 'memberlist'] as const)),
     ...opt('loss', probFlag('loss', raw.loss, true)),
     ...opt('kill', intFlag('kill', raw.kill, 0, Math.max(0, nodes - 1))),
     ...opt('killAtMs', secondsFlag('kill-at', raw.killAt)),
@@ -153,6 +155,7 @@ export function parseSimFlags(raw: RawSimOptions): { options: SimRunOptions; rep
     ['kill', 'kill'],
     ['killAt', 'kill-at'],
     ['profile', 'profile'],
+    ['detector', 'detector'],
     ['bootstrap', 'bootstrap'],
     ['seeds', 'seeds'],
     ['pause', 'pause'],
@@ -188,7 +191,7 @@ export function formatSimReport(r: SimReport, replay: string): string {
   const f = r.figures;
   const d = f.detection;
   const lines = [
-    `simulated ${f.nodes} nodes for ${f.seconds} s: profile ${f.profile}, loss ${Number((f.loss * 100).toFixed(4))}%, bootstrap ${f.bootstrap}, seed ${f.seed}`,
+    `simulated ${f.nodes} nodes for ${f.seconds} s: profile ${f.profile}, detector ${f.detector}, loss ${Number((f.loss * 100).toFixed(4))}%, bootstrap ${f.bootstrap}, seed ${f.seed}`,
     ...f.schedule.map((s) => `  fault: ${s}`),
     `detection of ${d.crashed} crashed node(s): ${d.detectedByFirst} declared dead by someone, ${d.detectedByAll} by every live node`,
     `  to first node: ${spreadText(d.firstMs)}`,
@@ -221,6 +224,7 @@ export const simCommand: CliCommand = {
       .option('--kill-at <s>', 'when to crash them, seconds (default a quarter of the run)')
       .option('--seed <n>', 'run seed, uint32 (default random, printed)')
       .option('--profile <name>', 'lan, wan or local (default lan)')
+      .option('--detector <mode>', 'adaptive or memberlist (default adaptive, docs/failure-detection.md)')
       .option('--bootstrap <mode>', 'join or prejoined (default join up to 2000 nodes)')
       .option('--seeds <n>', 'seed nodes the others join through (default 1)')
       .option('--pause <n>', 'nodes to pause (SIGSTOP) and resume (default 0)')
