@@ -260,6 +260,13 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.leaveInput(now);
   }
 
+  /** The driver saw this process stall: the Swim core decides what to do (adaptive mode). */
+  notifyStall(now: number, ms: number): void {
+    this.enter(now);
+    this.swim.notifyStall?.(now, ms);
+    this.leaveInput(now);
+  }
+
   tick(now: number): void {
     this.enter(now);
     this.swim.tick(now);

@@ -189,7 +189,12 @@ export class Driver<E> {
       this.#armedFor = undefined;
       if (this.#stopped) return;
       try {
-        this.run((now) => this.#core.tick(now));
+        this.run((now) => {
+          // A timer this late means the event loop was blocked (or the process starved) meanwhile:
+          // tell the core, which then restarts rather than fires the timeouts that ran out.
+          if (now > deadline) this.#core.notifyStall?.(now, now - deadline);
+          this.#core.tick(now);
+        });
       } catch (err) {
         this.#log.error({ err }, 'protocol core failed on tick');
         this.#arm();

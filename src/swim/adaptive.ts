@@ -17,7 +17,7 @@ import type { AdaptiveDetector } from './detector.js';
 import type { DeadlineHeap } from './deadlines.js';
 import { FinalChecks } from './final-check.js';
 import { ALIVE, SUSPECT } from './members.js';
-import type { Membership, MembershipHooks } from './membership.js';
+import { SUSPECT_KEY, type Membership, type MembershipHooks } from './membership.js';
 import type { Suspicion } from './suspicion.js';
 import type { Metrics } from './logger.js';
 import type { Sender } from './sender.js';
@@ -98,6 +98,23 @@ export class AdaptiveLayer implements MembershipHooks {
     if (st !== ALIVE && st !== SUSPECT) return;
     this.d.sender.sendToMember(id, [encodeMessage(m.selfAliveMessage(), this.d.writer)]);
     this.d.metrics.incr('gossip_peer_stale_accusation_answered');
+  }
+
+  /**
+   * This node was stalled for `ms` up to `now`: every suspicion it holds stops its clock for that
+   * long (a final check under way starts over), so that no member is declared dead on a timeout
+   * that ran out while we could not hear its refutation.
+   */
+  postponeSuspicions(now: number, ms: number): void {
+    const m = this.d.membership;
+    for (const [id, sus] of m.suspicions) {
+      if (sus.finalAttempts > 0) {
+        this.finalChecks.cleared(sus);
+        sus.finalAttempts = 0;
+      }
+      sus.postpone(ms);
+      this.d.heap.set(SUSPECT_KEY + m.nameOf(id), Math.max(now, sus.deadlineMs));
+    }
   }
 
   /** An ack arrived: true if it answered a final-check ping (the prober need not look at it). */

@@ -57,6 +57,12 @@ export interface ProtocolCore<E> {
   handleStreamReply(now: number, id: number, reply: Uint8Array | StreamFailure): void;
   /** Time passed; run every deadline <= now. */
   tick(now: number): void;
+  /**
+   * Optional: this process was stalled (event loop blocked, GC, CPU starvation) for `ms` up to
+   * `now`, as the driver measured it (its timer firing late). A core that can tell a stall from
+   * silent peers uses it not to act on timeouts that ran out meanwhile (docs/failure-detection.md).
+   */
+  notifyStall?(now: number, ms: number): void;
   /** The earliest pending deadline (absolute ms), or `undefined` if none. */
   nextDeadline(): number | undefined;
   /** Take all pending outputs, in emission order. */

@@ -313,6 +313,21 @@ export class Prober {
     d.heap.set(PROBE, Math.max(now, p.startMs + d.config.probeIntervalMs));
   }
 
+  /**
+   * Adaptive: this node was stalled. A probe in flight has no verdict (its ack may be sitting
+   * unread in our socket buffer, its window ran out while we could not listen): drop it without
+   * suspecting anyone or charging our health, and probe again now.
+   */
+  restartAfterStall(now: number): void {
+    const p = this.current;
+    if (p === undefined) return;
+    const d = this.d;
+    if (p.fallbackPending) d.net.abandonFallbackStream(p.seqNo);
+    this.current = undefined;
+    d.heap.delete(PROBE_STEP);
+    d.heap.set(PROBE, now);
+  }
+
   // ------------------------------------------------------------------ acks and nacks
 
   /** An ack arrived (UDP). */

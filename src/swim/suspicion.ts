@@ -61,6 +61,8 @@ export class Suspicion {
   finalAttempts = 0;
   /** Adaptive: the sequence number of the last final-check ping, −1 if none. */
   finalSeq = -1;
+  /** Adaptive: time this node spent stalled while suspecting; it does not count (see {@link postpone}). */
+  stalledMs = 0;
   /** Members that have accused (the first accuser included, so it cannot confirm). */
   private readonly accusers = new Set<string>();
 
@@ -86,9 +88,21 @@ export class Suspicion {
     this.confirmations++;
     this.deadlineMs = Math.min(
       this.capMs,
-      this.startMs + suspicionTimeoutAfterMs(this.confirmations, this.k, this.minMs, this.maxMs),
+      this.startMs +
+        this.stalledMs +
+        suspicionTimeoutAfterMs(this.confirmations, this.k, this.minMs, this.maxMs),
     );
     return true;
+  }
+
+  /**
+   * Adaptive: this node was stalled for `ms` (a GC pause, a blocked event loop): it could not hear a
+   * refutation meanwhile, so the suspicion's clock stops for that long (deadline and cap move on).
+   */
+  postpone(ms: number): void {
+    this.stalledMs += ms;
+    this.capMs += ms;
+    this.deadlineMs += ms;
   }
 
   /** Adaptive: never let the deadline be later than `atMs` (it moves earlier if it was). */

@@ -109,6 +109,8 @@ export class Swim implements SwimCore {
    * is re-armed on its own grid as soon as something is queued, so behaviour is unchanged.
    */
   private gossipIdle = false;
+  /** Adaptive: the `now` of the last stall recovery (a stall seen twice is recovered from once). */
+  private stallRecoveredAt = Number.NEGATIVE_INFINITY;
 
   constructor(opts: SwimOptions) {
     const problems: string[] = [];
@@ -291,12 +293,14 @@ export class Swim implements SwimCore {
 
   /** One UDP datagram arrived. Undecodable input is counted and dropped, never thrown. */
   handlePacket(now: number, from: Address, bytes: Uint8Array): void {
+    this.checkDrift(now);
     this.receivePacket(now, from, bytes);
     if (this.gossipIdle) this.wakeGossip(now);
   }
 
   /** One complete inbound TCP request; returns the reply bytes or null. Never throws for bad bytes. */
   handleStream(now: number, from: Address, request: Uint8Array): Uint8Array | null {
+    this.checkDrift(now);
     const reply = this.receiveStream(now, from, request);
     if (this.gossipIdle) this.wakeGossip(now);
     return reply;
@@ -304,6 +308,7 @@ export class Swim implements SwimCore {
 
   /** The reply (or failure) of a stream we opened. */
   handleStreamReply(now: number, id: number, reply: Uint8Array | StreamFailure): void {
+    this.checkDrift(now);
     this.receiveStreamReply(now, id, reply);
     if (this.gossipIdle) this.wakeGossip(now);
   }
@@ -407,6 +412,7 @@ export class Swim implements SwimCore {
 
   /** Run every deadline ≤ now, in deadline order (ties in arming order). */
   tick(now: number): void {
+    this.checkDrift(now);
     for (let i = 0; i < MAX_DEADLINES_PER_TICK; i++) {
       if (this.gossipIdle) this.wakeGossip(now);
       const key = this.heap.popDue(now);
@@ -414,6 +420,18 @@ export class Swim implements SwimCore {
       this.runDeadline(now, key);
     }
     throw new Error('swim: deadline loop did not settle');
+  }
+
+  /**
+   * The driver saw this process stall for `ms` up to `now` (event-loop delay, its timer firing
+   * late). Adaptive mode recovers (see {@link recoverFromStall}) when `ms ≥ stallThresholdMs`;
+   * memberlist mode ignores it. The core also notices a stall by itself, from inputs arriving
+   * long after its earliest deadline (timer drift).
+   */
+  notifyStall(now: number, ms: number): void {
+    if (this.adaptive === undefined || !(ms >= this.config.stallThresholdMs)) return;
+    this.recoverFromStall(now, ms);
+    if (this.gossipIdle) this.wakeGossip(now);
   }
 
   /** The earliest pending deadline (absolute ms), or undefined. */
@@ -549,6 +567,35 @@ export class Swim implements SwimCore {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Adaptive: an input this long after our earliest deadline means we were stalled meanwhile. */
+  private checkDrift(now: number): void {
+    if (this.adaptive === undefined) return;
+    const due = this.heap.peek();
+    if (due !== undefined && now - due >= this.config.stallThresholdMs) this.recoverFromStall(now, now - due);
+  }
+
+  /**
+   * Adaptive: this process was stalled (GC, a blocked event loop, CPU starvation) for `ms` up to
+   * `now`. Timeouts that ran out meanwhile say nothing about the others — we could not hear them —
+   * so they restart instead of firing: suspicions stop their clock for the stall, the probe in
+   * flight is dropped without a verdict. Others may have suspected us meanwhile: after a stall of
+   * a probe interval or more we refute at once (all-to-all in small clusters) instead of waiting
+   * for the accusation to reach us.
+   */
+  private recoverFromStall(now: number, ms: number): void {
+    const adaptive = this.adaptive;
+    if (adaptive === undefined || now <= this.stallRecoveredAt) return;
+    this.stallRecoveredAt = now;
+    this.metrics.incr('gossip_peer_stall');
+    this.logger.info({ stallMs: ms }, 'this process was stalled; restarting timeouts that ran out meanwhile');
+    adaptive.postponeSuspicions(now, ms);
+    this.prober.restartAfterStall(now);
+    const m = this.membership;
+    if (ms >= this.config.probeIntervalMs && !m.leaving) {
+      m.refute(now, m.table.incarnation[m.selfId] as number);
+    }
+  }
 
   /** Re-arm an idle gossip ticker (on its grid, at or after `now`) once something is queued. */
   private wakeGossip(now: number): void {
