@@ -6,7 +6,7 @@
  * - the HTTP API (./http.ts, ./routes.ts) for the client subcommands, bound before the node starts
  *   so a port clash is reported before we ever gossip;
  * - Serf-compatible event handler scripts (./event-handlers.ts);
- * - metrics through prom-client (./metrics.ts) at GET /metrics;
+ * - metrics through prom-client (./metrics.ts, loaded on the first scrape) at GET /metrics;
  * - recovery: `--retry-join` seeds tried in the background until one answers, and createNode's
  *   rejoin loop (../runtime/rejoin.ts) over all seeds whenever the node finds itself alone;
  * - `--snapshot PATH`: members and clocks persisted (serf's format), so a restart rejoins them;
@@ -15,7 +15,7 @@
  * Logs (pino, JSON) go to stderr at `--log-level`.
  */
 import { pino, type DestinationStream } from 'pino';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { SerfEvent } from '../cluster/events.js';
 import { createNode, type GossipNode, type NodeEvent, type NodeQueryEvent } from '../runtime/node.js';
 import { formatAddress } from '../swim/io.js';
@@ -24,7 +24,7 @@ import type { AgentConfig } from './config.js';
 import { parseEventScript, ScriptEventHandler } from './event-handlers.js';
 import { formatEventJson, formatEventText } from './event-format.js';
 import { ApiError, startHttpApi, type HttpApi } from './http.js';
-import { createPromMetrics } from './metrics.js';
+import { createPromMetrics, type PromClient } from './metrics.js';
 import { agentRoutes, type AgentApiContext } from './routes.js';
 
 /** Where the agent writes and which process signals it obeys (the real process by default). */
@@ -70,9 +70,8 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
     { level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
     io.stderr as unknown as DestinationStream,
   ) as unknown as Logger;
-  const prom = createPromMetrics();
-
   let node: GossipNode | undefined;
+  const prom = createPromMetrics({ onLoad: (client, registry) => memberGauge(client, registry, () => node) });
   const ctx: AgentApiContext = {
     get node(): GossipNode {
       if (node === undefined) throw new ApiError(503, 'GP_ERR_STATE', 'the agent is starting');
@@ -108,7 +107,6 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
     throw err;
   }
   const n = node;
-  memberGauge(prom.registry, n);
 
   // Printing first: listeners attached before createNode's held-back events (own join first) flow.
   const format =
@@ -232,15 +230,17 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
 }
 
 /** `gossip_peer_members{status}`: the member table by status, read at scrape time. */
-function memberGauge(registry: Registry, node: GossipNode): void {
-  new Gauge({
+function memberGauge(client: PromClient, registry: Registry, node: () => GossipNode | undefined): void {
+  new client.Gauge({
     name: 'gossip_peer_members',
     help: 'Members this node knows, by status (alive, leaving, left, failed)',
     labelNames: ['status'],
     registers: [registry],
     collect() {
       const counts: Record<string, number> = { alive: 0, leaving: 0, left: 0, failed: 0 };
-      if (!node.closed) for (const m of node.members()) counts[m.status] = (counts[m.status] ?? 0) + 1;
+      const n = node();
+      if (n !== undefined && !n.closed)
+        for (const m of n.members()) counts[m.status] = (counts[m.status] ?? 0) + 1;
       for (const [status, v] of Object.entries(counts)) this.set({ status }, v);
     },
   });

@@ -23,8 +23,8 @@ import { ApiError, type ApiRequest, type ApiRoute } from './http.js';
 /** What the endpoints act on. */
 export interface AgentApiContext {
   readonly node: GossipNode;
-  /** The metrics registry, or undefined when metrics are off. */
-  readonly registry: Registry | undefined;
+  /** The metrics registry (loaded on the first call), or undefined when metrics are off. */
+  readonly registry: (() => Promise<Registry>) | undefined;
   /** Graceful leave, then the agent shuts down; resolves when the leave is done. */
   leave(): Promise<void>;
 }
@@ -252,7 +252,8 @@ const metrics: ApiRoute<AgentApiContext> = {
   path: '/metrics',
   async handle(_req, { registry }) {
     if (registry === undefined) throw new ApiError(404, 'GP_ERR_NOT_FOUND', 'metrics are off');
-    return { text: await registry.metrics(), contentType: registry.contentType };
+    const reg = await registry();
+    return { text: await reg.metrics(), contentType: reg.contentType };
   },
 };
 

@@ -112,6 +112,13 @@ test('members, self and filters answer what the node sees', async () => {
     assert.equal(s.member.status, 'alive');
     assert.equal(s.bind, formatAddress(b.agent.node.address));
     assert.equal(s.advertise, s.bind);
+
+    // prom-client loads on this first scrape: the members gauge and what the core counted before it.
+    const metrics = await call(a.base, 'GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.text, /^gossip_peer_members\{status="alive"\} 2$/m);
+    assert.match(metrics.text, /^serf_member_join [1-9]/m);
+    assert.match(metrics.text, /^gossip_peer_process_resident_memory_bytes /m);
   } finally {
     await stopAll([a, b]);
   }
