@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
  * The `gossip-peer` command. Each subcommand lives in its own file under ./commands and is
- * registered through ./commands/index.ts. Seed mode (`gossip-peer 12000 [IP:PORT]`, the blog's
- * form) is dispatched before commander sees the arguments because its first word is a port.
+ * registered through ./commands/index.ts, which loads only the one asked for. Seed mode
+ * (`gossip-peer 12000 [IP:PORT]`, the blog's form) is dispatched before commander sees the
+ * arguments because its first word is a port.
  *
  * Errors: anything the user can cause prints one line `gossip-peer: <message>` to stderr and
  * exits non-zero; no stack traces (set GOSSIP_PEER_DEBUG=1 to see them).
@@ -18,7 +19,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Cluster membership and failure detection over UDP gossip (memberlist/Serf compatible)')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(str) });
-  for (const c of commands) {
+  // A named subcommand needs only its own module; help, seed mode and unknown words need them all.
+  const named = commands.find((c) => c.name !== undefined && c.name === argv[0]);
+  const loaded = await Promise.all((named !== undefined ? [named] : commands).map((c) => c.load()));
+  for (const c of loaded) {
     if (c.seedMode && c.seedMode.matches(argv)) return c.seedMode.run(argv);
     c.register(program);
   }
