@@ -12,9 +12,10 @@
  * - `--snapshot PATH`: members and clocks persisted (serf's format), so a restart rejoins them;
  * - SIGINT/SIGTERM (and POST /v1/leave): graceful leave, then exit 0; a second signal stops at once.
  *
- * Logs (pino, JSON) go to stderr at `--log-level`.
+ * Logs (pino, JSON) go to stderr at `--log-level`; pino loads with the first line written
+ * (./lazy-logger.ts).
  */
-import { pino, type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
 import type { SerfEvent } from '../cluster/events.js';
 import { createNode, type GossipNode, type NodeEvent, type NodeQueryEvent } from '../runtime/node.js';
@@ -24,6 +25,7 @@ import type { AgentConfig } from './config.js';
 import { parseEventScript, ScriptEventHandler } from './event-handlers.js';
 import { formatEventJson, formatEventText } from './event-format.js';
 import { ApiError, startHttpApi, type HttpApi } from './http.js';
+import { lazyPino } from './lazy-logger.js';
 import { createPromMetrics, type PromClient } from './metrics.js';
 import { agentRoutes, type AgentApiContext } from './routes.js';
 
@@ -66,10 +68,11 @@ const processIo: AgentIo = { stdout: process.stdout, stderr: process.stderr, sig
  * answered.
  */
 export async function startAgent(config: AgentConfig, io: AgentIo = processIo): Promise<RunningAgent> {
-  const logger = pino(
-    { level: config.logLevel, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime },
-    io.stderr as unknown as DestinationStream,
-  ) as unknown as Logger;
+  const logger: Logger = lazyPino({
+    level: config.logLevel,
+    base: { pid: process.pid },
+    destination: io.stderr as unknown as DestinationStream,
+  });
   let node: GossipNode | undefined;
   const prom = createPromMetrics({ onLoad: (client, registry) => memberGauge(client, registry, () => node) });
   const ctx: AgentApiContext = {
