@@ -3,12 +3,17 @@
  * strings, telling the families apart, and folding IPv4-mapped IPv6 addresses (what a dual-stack
  * `::` socket reports for IPv4 peers) back to plain IPv4 so that the core sees one spelling.
  */
-import { isIP } from 'node:net';
+import { isIPv4, isIPv6 } from 'node:net';
 import type { Address } from '../swim/io.js';
 
-/** `4` or `6` for a literal IP address, `0` for anything else (host names are not resolved here). */
+/**
+ * `4` or `6` for a literal IP address, `0` for anything else (host names are not resolved here).
+ * Node's IPv6 check is a very large regular expression whose first use costs ~16 ms of CPU (and far
+ * more on a busy machine), so it only sees text with a colon: every IPv6 literal has two or more.
+ */
 export function ipFamily(ip: string): 0 | 4 | 6 {
-  return isIP(ip) as 0 | 4 | 6;
+  if (isIPv4(ip)) return 4;
+  return ip.includes(':') && isIPv6(ip) ? 6 : 0;
 }
 
 /** `::ffff:127.0.0.1` → `127.0.0.1`; any other address unchanged. */
@@ -34,7 +39,8 @@ export function parseHostPort(text: string, defaultPort?: number): Address | str
   if (bracket) {
     host = bracket[1] ?? '';
     portText = bracket[2];
-  } else if (ipFamily(text) === 6) {
+  } else if (text.indexOf(':') !== text.lastIndexOf(':') && ipFamily(text) === 6) {
+    // Two or more colons: maybe a bare IPv6 literal; `ip:port` has exactly one.
     host = text; // bare IPv6 literal without a port
   } else {
     const i = text.lastIndexOf(':');
