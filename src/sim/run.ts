@@ -13,7 +13,7 @@
  * The same options (seed included) give the same deterministic figures, always.
  */
 import { performance } from 'node:perf_hooks';
-import type { Detector, Profile } from '../swim/config.js';
+import type { Detector, Profile, SwimConfig } from '../swim/config.js';
 import { SeededRandom } from '../swim/random.js';
 import { ConfigError } from '../wire/errors.js';
 import {
@@ -43,6 +43,8 @@ export interface SimRunOptions {
   readonly profile?: Profile;
   /** Failure detector (docs/failure-detection.md). Default `adaptive`. */
   readonly detector?: Detector;
+  /** Further core settings on top of the profile (library use, e.g. measurement scripts). */
+  readonly config?: Partial<SwimConfig>;
   /** Symmetric UDP loss probability on every link, [0, 1). Default 0. */
   readonly loss?: number;
   /** One-way base delay ms (default 1) and jitter ms (default 1). */
@@ -294,7 +296,7 @@ export function runSimulation(o: SimRunOptions): SimReport {
   const world = buildSwimWorld({
     seed: o.seed,
     profile,
-    config: { detector },
+    config: { ...o.config, detector },
     trace,
     link: {
       loss: o.loss ?? 0,

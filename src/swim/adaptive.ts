@@ -3,7 +3,7 @@
  * kept out of swim.ts so that `memberlist` mode is the untouched code path:
  *
  * - **all-to-all**: a state change this node originates (its alive or refutation, its accusation,
- *   its death declaration, its leave) is sent straight to every live member while the cluster is
+ *   its death declaration; not its leave, see membership.ts deadNode) is sent straight to every live member while the cluster is
  *   small (the blog post's all-to-all; `AdaptiveDetector.useAllToAll` adds hysteresis), and to
  *   the accused member in any case, so that a live one can refute at once. It is queued for
  *   gossip as well, so a lost direct packet is still repaired by gossip.
@@ -56,9 +56,16 @@ export class AdaptiveLayer implements MembershipHooks {
     });
   }
 
-  /** Is all-to-all on right now (re-evaluated against the current number of live members)? */
+  /** Is all-to-all on right now? */
   allToAll(): boolean {
-    return this.d.detector.useAllToAll(this.d.membership.numAlive());
+    return this.d.detector.allToAllOn;
+  }
+
+  liveCountChanged(n: number): void {
+    if (this.d.detector.observeLiveMembers(n)) {
+      this.d.metrics.gauge('gossip_peer_all_to_all', this.d.detector.allToAllOn ? 1 : 0);
+      this.d.metrics.incr('gossip_peer_dissemination_switch');
+    }
   }
 
   originated(_now: number, encoded: Uint8Array, aboutId: number): void {

@@ -115,10 +115,25 @@ export class AdaptiveDetector {
    * `allToAllResumeNodes`.
    */
   useAllToAll(liveMembers: number): boolean {
+    this.observeLiveMembers(liveMembers);
+    return this.allToAll;
+  }
+
+  /** Whether all-to-all is on, as of the last count seen. */
+  get allToAllOn(): boolean {
+    return this.allToAll;
+  }
+
+  /**
+   * The number of live members changed: switch to gossip above `allToAllMaxNodes`, back to
+   * all-to-all only at or below `allToAllResumeNodes`. Returns true if the mode changed.
+   */
+  observeLiveMembers(liveMembers: number): boolean {
+    const before = this.allToAll;
     const c = this.config;
     if (c.allToAllMaxNodes === 0) return false;
     if (this.allToAll && liveMembers > c.allToAllMaxNodes) this.allToAll = false;
     else if (!this.allToAll && liveMembers <= c.allToAllResumeNodes) this.allToAll = true;
-    return this.allToAll;
+    return this.allToAll !== before;
   }
 }

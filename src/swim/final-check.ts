@@ -58,7 +58,10 @@ export class FinalChecks {
     const d = this.d;
     if (sus.finalSeq >= 0) this.bySeq.delete(sus.finalSeq);
     sus.finalSeq = -1;
-    if (sus.finalAttempts >= d.detector.finalCheckAttempts()) return false;
+    // A refused TCP probe is the kernel's word that nothing listens there (loss cannot forge it):
+    // one ping, in case a process came back on that port, is enough.
+    const attempts = Number.isFinite(sus.capMs) ? 1 : d.detector.finalCheckAttempts();
+    if (sus.finalAttempts >= attempts) return false;
     sus.finalAttempts++;
     const m = d.membership;
     const name = m.nameOf(id);

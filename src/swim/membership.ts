@@ -65,7 +65,7 @@ export interface MembershipDeps {
 export interface MembershipHooks {
   /**
    * We originated `encoded` (our alive or refutation, our accusation or death declaration of
-   * member `aboutId`, or our leave), already queued for gossip: send it on at once.
+   * member `aboutId`; never our leave), already queued for gossip: send it on at once.
    */
   originated(now: number, encoded: Uint8Array, aboutId: number): void;
   /**
@@ -80,6 +80,8 @@ export interface MembershipHooks {
    * our refutation (memberlist ignores such a message). Tell it our current alive directly.
    */
   staleAccusation(now: number, from: string): void;
+  /** The number of live (alive or suspect) members, self included, changed to `n`. */
+  liveCountChanged(n: number): void;
 }
 
 /** Is a Vsn usable as six version bytes? (memberlist indexes [0..5]; shorter ones crash v0.2.2.) */
@@ -380,8 +382,10 @@ export class Membership {
         d.logger.debug({ from: dm.from }, 'refuting a dead message');
         return;
       }
-      const encoded = this.broadcast(dm.node, { type: 'dead', body: dm }, onFinished);
-      this.hooks?.originated(now, encoded, id);
+      // Our graceful leave goes by gossip only, never all-to-all: the Serf layer gossips its leave
+      // intent first, and a member that heard our dead(self) before the intent would report us
+      // failed instead of left (serf.go handleNodeLeaveIntent comes too late then).
+      this.broadcast(dm.node, { type: 'dead', body: dm }, onFinished);
     } else {
       const encoded = this.broadcast(dm.node, { type: 'dead', body: dm });
       if (dm.from === this.selfName) this.hooks?.originated(now, encoded, id);
@@ -524,6 +528,7 @@ export class Membership {
       t.append(id, ALIVE, batch.incarnations[i] as number, now, addrId, metaId, batch.vsn, i * 6);
       this.liveCount++;
     }
+    this.hooks?.liveCountChanged(this.liveCount);
     t.shuffle((n) => this.d.random.int(n));
   }
 
@@ -547,6 +552,7 @@ export class Membership {
     const offset = t.count === 0 ? 0 : this.d.random.int(t.count);
     t.add(id, ALIVE, incarnation, now, it.retainAddr(ip, port), it.retainMeta(meta), vsn, offset);
     this.liveCount++;
+    this.hooks?.liveCountChanged(this.liveCount);
   }
 
   /**
@@ -653,8 +659,11 @@ export class Membership {
     const before = t.state[id];
     const wasLive = before === ALIVE || before === SUSPECT;
     const isLive = st === ALIVE || st === SUSPECT;
-    if (wasLive !== isLive) this.liveCount += isLive ? 1 : -1;
     t.setState(id, st, now);
+    if (wasLive !== isLive) {
+      this.liveCount += isLive ? 1 : -1;
+      this.hooks?.liveCountChanged(this.liveCount);
+    }
   }
 
   private clearSuspicion(id: number): void {

@@ -279,6 +279,15 @@ export class Swim implements SwimCore {
     return this.membership.table.count;
   }
 
+  /**
+   * How state changes this node originates are spread: `all-to-all` (adaptive mode in a small
+   * cluster: straight to every member, and gossiped) or `gossip` (memberlist mode, or a large
+   * cluster). See `allToAllMaxNodes` / `allToAllResumeNodes`.
+   */
+  dissemination(): 'all-to-all' | 'gossip' {
+    return this.adaptive?.allToAll() === true ? 'all-to-all' : 'gossip';
+  }
+
   /** Lifeguard local health: 0 is healthy, up to `awarenessMaxMultiplier − 1`. */
   healthScore(): number {
     return this.awareness.score;
