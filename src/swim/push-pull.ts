@@ -55,6 +55,9 @@ interface PendingJoin {
   readonly errors: { addr: Address; reason: string }[];
 }
 
+/** Largest encoded local state the exchange keeps for reuse (about 1,000 members). */
+const MAX_CACHED_STATE_BYTES = 64 * 1024;
+
 /** Deadline key of the periodic push-pull. */
 const PUSH_PULL = 'push-pull';
 
@@ -210,6 +213,13 @@ export class PushPullExchange {
       );
     }
     const sealed = d.sender.sealStreamBytes(encoded);
+    // A large state is not kept: with thousands of members the table changes between two
+    // exchanges (minutes apart at that size) so the cache would rarely hit, and a simulator holding
+    // 10,000 cores would keep ~1 MiB each (10 GiB). Re-encoding costs time, never behaviour.
+    if (encoded.length > MAX_CACHED_STATE_BYTES) {
+      this.cache = undefined;
+      return sealed;
+    }
     // With a keyring every stream needs a fresh nonce: only the encoding can be reused.
     this.cache = {
       version,

@@ -26,10 +26,12 @@ import { MAX_STREAM_BYTES } from './limits.js';
 export class Writer {
   private buf: Uint8Array;
   private len = 0;
+  private readonly initialBytes: number;
 
   /** @param initialBytes starting capacity; the buffer doubles as needed. */
   constructor(initialBytes = 256) {
-    this.buf = new Uint8Array(Math.max(16, initialBytes));
+    this.initialBytes = Math.max(16, initialBytes);
+    this.buf = new Uint8Array(this.initialBytes);
   }
 
   /** Bytes written so far. */
@@ -37,10 +39,18 @@ export class Writer {
     return this.len;
   }
 
-  /** Forget the content, keep the capacity. */
+  /**
+   * Forget the content. The capacity is kept up to {@link Writer.RETAIN_BYTES}; a buffer grown past
+   * that (a push-pull of thousands of members) is given back, because a simulator holds one writer
+   * per core: 10,000 cores each keeping a 1 MiB push-pull buffer would be 10 GiB.
+   */
   reset(): void {
     this.len = 0;
+    if (this.buf.length > Writer.RETAIN_BYTES) this.buf = new Uint8Array(this.initialBytes);
   }
+
+  /** Largest buffer {@link Writer.reset} keeps (64 KiB: every UDP packet and small push-pulls). */
+  static readonly RETAIN_BYTES = 64 * 1024;
 
   /** A copy of everything written so far. */
   toBytes(): Uint8Array {
