@@ -25,11 +25,23 @@ import {
   type FalseFailure,
 } from './checkers.js';
 import { formatStep, scheduleFaults, type ExpectResult, type FaultStep } from './faults.js';
-import { buildSwimWorld, prejoinAll, type SwimSimCore } from './swim-nodes.js';
+import { buildSwimWorld, prejoinAll, type SwimSimCore, type SwimWorld } from './swim-nodes.js';
 import { Trace } from './trace.js';
 
 /** How the nodes come together. */
 export type Bootstrap = 'join' | 'prejoined';
+
+/** Periodic push-pull (memberlist's anti-entropy state exchange): as configured, or turned off. */
+export type PushPullMode = 'on' | 'off';
+
+/**
+ * Above this many nodes a run turns periodic push-pull off unless told otherwise, and says so in
+ * its figures. Why: memberlist staggers each node's first push-pull over the first 30 s, so a
+ * faithful run of N nodes exchanges about 2·N² member entries in its first half-minute whatever
+ * the scaled interval — 2·10⁸ at 10,000 nodes, tens of CPU-minutes of encoding, LZW and merging
+ * (docs/scale.md) — while at 2,000 it is 8·10⁶. Join-time push-pulls are never turned off.
+ */
+export const PUSH_PULL_AUTO_OFF_ABOVE = 2000;
 
 /** Everything a run can be told. Only `nodes`, `seconds` and `seed` are required. */
 export interface SimRunOptions {
@@ -85,6 +97,16 @@ export interface SimRunOptions {
   readonly traceLines?: number;
   /** Called about once per simulated second with the virtual time (for progress output). */
   readonly onProgress?: (nowMs: number) => void;
+  /**
+   * Periodic push-pull. Default: `on` up to {@link PUSH_PULL_AUTO_OFF_ABOVE} nodes, `off` above;
+   * the figures say which was run and whether it was chosen automatically.
+   */
+  readonly pushPull?: PushPullMode;
+  /**
+   * Called once the world is built and bootstrapped, before it runs: lets a benchmark observe
+   * events or schedule actions of its own (they enter the trace like everything else).
+   */
+  readonly setup?: (world: SwimWorld) => void;
 }
 
 /** p50/p99/max in ms; `null` when there is no sample. */
@@ -103,6 +125,9 @@ export interface SimFigures {
   readonly detector: Detector;
   readonly loss: number;
   readonly bootstrap: Bootstrap;
+  /** Whether periodic push-pull ran, and whether that was the size-based default. */
+  readonly pushPull: PushPullMode;
+  readonly pushPullAuto: boolean;
   /** The fault plan actually run, in the text form of faults.ts. */
   readonly schedule: readonly string[];
   readonly detection: {
@@ -146,6 +171,16 @@ export interface SimFigures {
     readonly streamsOpened: number;
     readonly streamsFailed: number;
   };
+  /**
+   * Member tables at the end, over the live nodes: bytes per known member (typed arrays, see
+   * src/swim/members.ts; names, addresses and meta are shared in the interner and not counted),
+   * and the member records held in all.
+   */
+  readonly memory: {
+    readonly tableBytesPerMember: number;
+    readonly memberRecords: number;
+    readonly tableMiB: number;
+  };
   /** Do all live nodes agree on the up set at the end? */
   readonly converged: boolean;
   /** `exact` (every view compared) or `count` (numAlive only, for very large worlds). */
@@ -161,6 +196,8 @@ export interface SimFigures {
 /** Wall-clock measurements: not deterministic, reported apart. */
 export interface SimCost {
   readonly wallMs: number;
+  /** CPU time of this process during the run (user + system), ms: wall time on a shared machine says little. */
+  readonly cpuMs: number;
   /** Peak resident set size of this process, MiB. */
   readonly peakRssMiB: number;
   /** Simulated seconds per wall second. */
@@ -218,6 +255,9 @@ export function checkRunOptions(o: SimRunOptions): void {
   }
   if (o.detector !== undefined && !['adaptive', 'memberlist'].includes(o.detector)) {
     p.push(`detector: must be adaptive or memberlist (got ${String(o.detector)})`);
+  }
+  if (o.pushPull !== undefined && o.pushPull !== 'on' && o.pushPull !== 'off') {
+    p.push(`pushPull: must be on or off (got ${String(o.pushPull)})`);
   }
   if (o.bootstrap !== undefined && o.bootstrap !== 'join' && o.bootstrap !== 'prejoined') {
     p.push(`bootstrap: must be join or prejoined (got ${String(o.bootstrap)})`);
@@ -288,15 +328,18 @@ const EXACT_VIEW_LIMIT = 2000;
 export function runSimulation(o: SimRunOptions): SimReport {
   checkRunOptions(o);
   const wallStart = performance.now();
+  const cpuStart = process.cpuUsage();
   const profile = o.profile ?? 'lan';
   const detector = o.detector ?? 'adaptive';
   const durationMs = Math.round(o.seconds * 1000);
   const bootstrap: Bootstrap = o.bootstrap ?? (o.nodes <= 2000 ? 'join' : 'prejoined');
+  const pushPullAuto = o.pushPull === undefined;
+  const pushPull: PushPullMode = o.pushPull ?? (o.nodes <= PUSH_PULL_AUTO_OFF_ABOVE ? 'on' : 'off');
   const trace = new Trace({ keepLines: o.traceLines ?? 0 });
   const world = buildSwimWorld({
     seed: o.seed,
     profile,
-    config: { ...o.config, detector },
+    config: { ...o.config, detector, ...(pushPull === 'off' ? { pushPullIntervalMs: 0 } : {}) },
     trace,
     link: {
       loss: o.loss ?? 0,
@@ -324,6 +367,7 @@ export function runSimulation(o: SimRunOptions): SimReport {
   }
   const plan = planFaults(o);
   const expectations = scheduleFaults(world, [...steps, ...plan]);
+  o.setup?.(world);
 
   for (let t = 1000; ; t += 1000) {
     world.runUntil(Math.min(t, durationMs));
@@ -343,6 +387,14 @@ export function runSimulation(o: SimRunOptions): SimReport {
   const exact = o.nodes <= EXACT_VIEW_LIMIT;
   const agreement: Agreement = exact ? viewAgreement(world) : countAgreement(world);
   const net = world.net.stats;
+  let tableBytes = 0;
+  let memberRecords = 0;
+  for (const i of world.liveNodes()) {
+    const core = world.core(i);
+    if (core === null) continue;
+    tableBytes += core.memberTableBytes();
+    memberRecords += core.numKnown();
+  }
   const nodeSeconds = o.nodes * (durationMs / 1000);
   const figures: SimFigures = {
     seed: o.seed,
@@ -352,6 +404,8 @@ export function runSimulation(o: SimRunOptions): SimReport {
     detector,
     loss: o.loss ?? 0,
     bootstrap,
+    pushPull,
+    pushPullAuto,
     schedule: plan.map(formatStep),
     detection: {
       crashed: det.length,
@@ -379,6 +433,11 @@ export function runSimulation(o: SimRunOptions): SimReport {
       streamsOpened: net.streamsOpened,
       streamsFailed: net.streamsFailed,
     },
+    memory: {
+      tableBytesPerMember: round3(tableBytes / Math.max(1, memberRecords)),
+      memberRecords,
+      tableMiB: round3(tableBytes / 2 ** 20),
+    },
     converged: agreement.ok,
     convergenceCheck: exact ? 'exact' : 'count',
     convergenceDetail: agreement.detail,
@@ -387,10 +446,12 @@ export function runSimulation(o: SimRunOptions): SimReport {
     steps: world.stats.steps,
   };
   const wallMs = performance.now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
   return {
     figures,
     cost: {
       wallMs: Math.round(wallMs),
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       speedup: round3(durationMs / Math.max(1, wallMs)),
     },

@@ -14,7 +14,14 @@ import { randomInt } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parseFaults, type FaultStep } from '../../sim/faults.js';
-import { runSimulation, SIM_LIMITS, type SimReport, type SimRunOptions, type Spread } from '../../sim/run.js';
+import {
+  PUSH_PULL_AUTO_OFF_ABOVE,
+  runSimulation,
+  SIM_LIMITS,
+  type SimReport,
+  type SimRunOptions,
+  type Spread,
+} from '../../sim/run.js';
 import { ConfigError, GossipError } from '../../wire/errors.js';
 import { CliError } from '../errors.js';
 import type { CliCommand } from './index.js';
@@ -30,6 +37,7 @@ interface RawSimOptions {
   profile?: string;
   detector?: string;
   bootstrap?: string;
+  pushPull?: string;
   seeds?: string;
   pause?: string;
   pauseAt?: string;
@@ -130,6 +138,7 @@ export function parseSimFlags(raw: RawSimOptions): { options: SimRunOptions; rep
     ...opt('kill', intFlag('kill', raw.kill, 0, Math.max(0, nodes - 1))),
     ...opt('killAtMs', secondsFlag('kill-at', raw.killAt)),
     ...opt('bootstrap', choice('bootstrap', raw.bootstrap, ['join', 'prejoined'] as const)),
+    ...opt('pushPull', choice('push-pull', raw.pushPull, ['on', 'off'] as const)),
     ...opt('seeds', intFlag('seeds', raw.seeds, 1, nodes)),
     ...opt('pause', intFlag('pause', raw.pause, 0, Math.max(0, nodes - 1))),
     ...opt('pauseAtMs', secondsFlag('pause-at', raw.pauseAt)),
@@ -157,6 +166,7 @@ export function parseSimFlags(raw: RawSimOptions): { options: SimRunOptions; rep
     ['profile', 'profile'],
     ['detector', 'detector'],
     ['bootstrap', 'bootstrap'],
+    ['pushPull', 'push-pull'],
     ['seeds', 'seeds'],
     ['pause', 'pause'],
     ['pauseAt', 'pause-at'],
@@ -192,6 +202,13 @@ export function formatSimReport(r: SimReport, replay: string): string {
   const d = f.detection;
   const lines = [
     `simulated ${f.nodes} nodes for ${f.seconds} s: profile ${f.profile}, detector ${f.detector}, loss ${Number((f.loss * 100).toFixed(4))}%, bootstrap ${f.bootstrap}, seed ${f.seed}`,
+    `push-pull: periodic ${f.pushPull}${
+      f.pushPullAuto
+        ? f.pushPull === 'off'
+          ? ` (default above ${PUSH_PULL_AUTO_OFF_ABOVE} nodes: a faithful run exchanges ~2·N² member entries in its first 30 s; --push-pull on to run it)`
+          : ` (default up to ${PUSH_PULL_AUTO_OFF_ABOVE} nodes)`
+        : ' (--push-pull)'
+    }`,
     ...f.schedule.map((s) => `  fault: ${s}`),
     `detection of ${d.crashed} crashed node(s): ${d.detectedByFirst} declared dead by someone, ${d.detectedByAll} by every live node`,
     `  to first node: ${spreadText(d.firstMs)}`,
@@ -200,12 +217,13 @@ export function formatSimReport(r: SimReport, replay: string): string {
     `false failures: ${f.falseFailures} (${f.falseFailureNodes} distinct nodes), false suspicions: ${f.falseSuspicions}`,
     `per node per second: ${f.perNode.msgsPerSec} msgs (${f.perNode.packetsPerSec} UDP packets, ${f.perNode.streamsPerSec} TCP streams), ${f.perNode.bytesPerSec} bytes`,
     `network: ${f.network.packetsSent} packets sent, ${f.network.lostToLoss} lost, ${f.network.lostToPartition} cut; ${f.network.streamsOpened} streams, ${f.network.streamsFailed} failed`,
+    `memory: member tables ${f.memory.tableBytesPerMember} B per known member (${f.memory.memberRecords} records, ${f.memory.tableMiB.toFixed(1)} MiB)`,
     `views agree at end: ${f.converged ? 'yes' : `no (${f.convergenceDetail})`} [${f.convergenceCheck} check]`,
     ...f.expectations.map(
       (e) => `  expect ${e.ok ? 'ok  ' : 'FAIL'} ${e.text}${e.ok ? '' : `: ${e.detail}`}`,
     ),
     `trace: ${f.traceHash} (${f.steps} steps)`,
-    `time: ${f.seconds} s simulated in ${(r.cost.wallMs / 1000).toFixed(1)} s wall (${r.cost.speedup}x), peak RSS ${r.cost.peakRssMiB} MiB`,
+    `time: ${f.seconds} s simulated in ${(r.cost.wallMs / 1000).toFixed(1)} s wall (${r.cost.speedup}x), ${(r.cost.cpuMs / 1000).toFixed(1)} s CPU, peak RSS ${r.cost.peakRssMiB} MiB`,
     `replay: ${replay}`,
   ];
   return lines.join('\n') + '\n';
@@ -226,6 +244,10 @@ export const simCommand: CliCommand = {
       .option('--profile <name>', 'lan, wan or local (default lan)')
       .option('--detector <mode>', 'adaptive or memberlist (default adaptive, docs/failure-detection.md)')
       .option('--bootstrap <mode>', 'join or prejoined (default join up to 2000 nodes)')
+      .option(
+        '--push-pull <on|off>',
+        `periodic push-pull (default on up to ${PUSH_PULL_AUTO_OFF_ABOVE} nodes, off above)`,
+      )
       .option('--seeds <n>', 'seed nodes the others join through (default 1)')
       .option('--pause <n>', 'nodes to pause (SIGSTOP) and resume (default 0)')
       .option('--pause-at <s>', 'when to pause them, seconds (default a quarter of the run)')
