@@ -13,7 +13,7 @@
  * - wall time, CPU time, peak RSS; false failures, false suspicions, whether views agree.
  *
  * Usage: npm run build && node dist/bench/sim-scale.js [sizes…] [--seconds S] [--loss P]
- *        [--seed N] [--push-pull on|off|auto] [--out FILE]
+ *        [--seed N] [--detector adaptive|memberlist] [--push-pull on|off|auto] [--out FILE]
  * Defaults: sizes 100 1000 10000, 60 s, loss 0.05, seed 1, push-pull auto (the CLI's default:
  * on up to 2,000 nodes, off above), out bench/results/sim-scale-<date>.json.
  */
@@ -23,7 +23,7 @@ import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runSimulation, type PushPullMode } from '../src/sim/run.js';
-import { resolveConfig } from '../src/swim/config.js';
+import { resolveConfig, type Detector } from '../src/swim/config.js';
 
 interface SizeResult {
   nodes: number;
@@ -31,6 +31,7 @@ interface SizeResult {
   loss: number;
   seed: number;
   bootstrap: string;
+  detector: Detector;
   pushPull: PushPullMode;
   pushPullAuto: boolean;
   msgsPerNodePerSec: number;
@@ -54,7 +55,14 @@ interface SizeResult {
   peakRssMiB: number;
 }
 
-function one(nodes: number, seconds: number, loss: number, seed: number, pushPull: PushPullMode | undefined) {
+function one(
+  nodes: number,
+  seconds: number,
+  loss: number,
+  seed: number,
+  pushPull: PushPullMode | undefined,
+  detector: Detector,
+) {
   const config = resolveConfig({}, 'lan');
   const rss0 = process.memoryUsage().rss;
   let rss1 = rss0;
@@ -68,6 +76,7 @@ function one(nodes: number, seconds: number, loss: number, seed: number, pushPul
     seed,
     loss,
     bootstrap: 'prejoined',
+    detector,
     ...(pushPull === undefined ? {} : { pushPull }),
     setup: (world) => {
       rss1 = process.memoryUsage().rss;
@@ -99,6 +108,7 @@ function one(nodes: number, seconds: number, loss: number, seed: number, pushPul
     loss,
     seed,
     bootstrap: f.bootstrap,
+    detector: f.detector,
     pushPull: f.pushPull,
     pushPullAuto: f.pushPullAuto,
     msgsPerNodePerSec: f.perNode.msgsPerSec,
@@ -138,9 +148,13 @@ function main(argv: string[]): void {
   const pp = flag('push-pull') ?? 'auto';
   if (!['on', 'off', 'auto'].includes(pp)) throw new Error(`--push-pull: on, off or auto (got ${pp})`);
   const pushPull = pp === 'auto' ? undefined : (pp as PushPullMode);
+  const detector = flag('detector') ?? 'adaptive';
+  if (detector !== 'adaptive' && detector !== 'memberlist') {
+    throw new Error(`--detector: adaptive or memberlist (got ${detector})`);
+  }
   const oneArg = flag('one');
   if (oneArg !== undefined) {
-    process.stdout.write(JSON.stringify(one(Number(oneArg), seconds, loss, seed, pushPull)) + '\n');
+    process.stdout.write(JSON.stringify(one(Number(oneArg), seconds, loss, seed, pushPull, detector)) + '\n');
     return;
   }
   const sizes = argv.filter((a, i) => /^\d+$/.test(a) && !argv[i - 1]?.startsWith('--')).map(Number);
@@ -158,7 +172,7 @@ function main(argv: string[]): void {
       '--seed',
       String(seed),
     ];
-    const r = spawnSync(process.execPath, [self, ...args, '--push-pull', pp], {
+    const r = spawnSync(process.execPath, [self, ...args, '--push-pull', pp, '--detector', detector], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
       maxBuffer: 1 << 20,
@@ -170,7 +184,7 @@ function main(argv: string[]): void {
     const res = JSON.parse(r.stdout) as SizeResult;
     results.push(res);
     process.stdout.write(
-      `${String(n).padStart(6)} nodes (push-pull ${res.pushPull}): ${res.msgsPerNodePerSec} msgs/s, ${res.bytesPerNodePerSec} B/s per node; ` +
+      `${String(n).padStart(6)} nodes (${res.detector}, push-pull ${res.pushPull}): ${res.msgsPerNodePerSec} msgs/s, ${res.bytesPerNodePerSec} B/s per node; ` +
         `updates reached all in ${res.disseminationRounds.map((x) => x ?? '-').join('/')} rounds (bound ${res.epidemicBoundRounds}, ln N ${res.lnN}); ` +
         `${res.tableBytesPerMember} B/member table, ${res.rssBytesPerMember} B/member RSS; false failures ${res.falseFailures}; ` +
         `${res.wallS} s wall, ${res.cpuS} s CPU, peak RSS ${res.peakRssMiB} MiB\n`,
@@ -185,7 +199,10 @@ function main(argv: string[]): void {
     loadAverage: loadavg().map(round),
   };
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify({ machine, seconds, loss, seed, pushPull: pp, results }, null, 2) + '\n');
+  writeFileSync(
+    out,
+    JSON.stringify({ machine, seconds, loss, seed, detector, pushPull: pp, results }, null, 2) + '\n',
+  );
   process.stdout.write(`wrote ${out}\n`);
 }
 
