@@ -334,7 +334,8 @@ export function runSimulation(o: SimRunOptions): SimReport {
   const durationMs = Math.round(o.seconds * 1000);
   const bootstrap: Bootstrap = o.bootstrap ?? (o.nodes <= 2000 ? 'join' : 'prejoined');
   const pushPullAuto = o.pushPull === undefined;
-  const pushPull: PushPullMode = o.pushPull ?? (o.nodes <= PUSH_PULL_AUTO_OFF_ABOVE ? 'on' : 'off');
+  const pushPull: PushPullMode =
+    o.pushPull ?? (o.config?.pushPullIntervalMs === 0 || o.nodes > PUSH_PULL_AUTO_OFF_ABOVE ? 'off' : 'on');
   const trace = new Trace({ keepLines: o.traceLines ?? 0 });
   const world = buildSwimWorld({
     seed: o.seed,
