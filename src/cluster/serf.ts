@@ -390,11 +390,21 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.clock.increment();
     this.handleLeaveIntent(now, msg);
     if (this.table.hasAliveOthers(this.cfg.nodeName)) {
-      this.broadcasts.queue('intent', codec.encodeSerfMessage({ type: 'leave', body: msg }), () => {
+      const intent = codec.encodeSerfMessage({ type: 'leave', body: msg });
+      this.broadcasts.queue('intent', intent, () => {
         // Runs inside a getBroadcasts call: continue at the next tick.
         if (this.state === 'leaving' && this.timers.has('leave-intent'))
           this.timers.set('leave-intent-sent', this.lastNow);
       });
+      // Adaptive detector, small cluster: the intent also goes straight to every live member, so
+      // that it is there well before our dead(self), which the core then sends all-to-all too
+      // (after this broadcast has been gossiped, as in serf). docs/failure-detection.md.
+      if (this.swim.dissemination?.() === 'all-to-all') {
+        for (const m of this.swim.members()) {
+          if (m.name !== this.cfg.nodeName && (m.state === 'alive' || m.state === 'suspect'))
+            this.swim.sendUserMessage(now, m.addr, intent);
+        }
+      }
       this.timers.set('leave-intent', now + this.cfg.broadcastTimeoutMs);
     } else {
       this.swimLeave(now);

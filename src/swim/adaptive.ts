@@ -3,7 +3,7 @@
  * kept out of swim.ts so that `memberlist` mode is the untouched code path:
  *
  * - **all-to-all**: a state change this node originates (its alive or refutation, its accusation,
- *   its death declaration; not its leave, see membership.ts deadNode) is sent straight to every live member while the cluster is
+ *   its death declaration, its leave) is sent straight to every live member while the cluster is
  *   small (the blog post's all-to-all; `AdaptiveDetector.useAllToAll` adds hysteresis), and to
  *   the accused member in any case, so that a live one can refute at once. It is queued for
  *   gossip as well, so a lost direct packet is still repaired by gossip.

@@ -93,4 +93,9 @@ export interface SwimCore extends ProtocolCore<SwimEvent> {
   numAlive(): number;
   /** Local health score (Lifeguard awareness), 0 = healthy. */
   healthScore(): number;
+  /**
+   * Optional: how state changes this node originates are spread right now — `all-to-all`
+   * (adaptive detector, small cluster) or `gossip` (docs/failure-detection.md).
+   */
+  dissemination?(): 'all-to-all' | 'gossip';
 }

@@ -65,7 +65,7 @@ export interface MembershipDeps {
 export interface MembershipHooks {
   /**
    * We originated `encoded` (our alive or refutation, our accusation or death declaration of
-   * member `aboutId`; never our leave), already queued for gossip: send it on at once.
+   * member `aboutId`, or our leave), already queued for gossip: send it on at once.
    */
   originated(now: number, encoded: Uint8Array, aboutId: number): void;
   /**
@@ -382,10 +382,11 @@ export class Membership {
         d.logger.debug({ from: dm.from }, 'refuting a dead message');
         return;
       }
-      // Our graceful leave goes by gossip only, never all-to-all: the Serf layer gossips its leave
-      // intent first, and a member that heard our dead(self) before the intent would report us
-      // failed instead of left (serf.go handleNodeLeaveIntent comes too late then).
-      this.broadcast(dm.node, { type: 'dead', body: dm }, onFinished);
+      // All-to-all too: the Serf layer has by now gossiped its leave intent, and sent it straight
+      // to every member when all-to-all is on, so the intent arrives first (a member hearing our
+      // dead(self) without it would report a failure instead of a leave).
+      const encoded = this.broadcast(dm.node, { type: 'dead', body: dm }, onFinished);
+      this.hooks?.originated(now, encoded, id);
     } else {
       const encoded = this.broadcast(dm.node, { type: 'dead', body: dm });
       if (dm.from === this.selfName) this.hooks?.originated(now, encoded, id);
