@@ -89,6 +89,17 @@ export class AdaptiveLayer implements MembershipHooks {
     }
   }
 
+  /**
+   * Our join merged a seed's member list. Our alive was queued for gossip before we knew anyone
+   * but the seed, so in a small cluster it now goes straight to every member: each learns of us
+   * in one trip instead of a few gossip rounds relayed through the seed.
+   */
+  joined(): void {
+    if (!this.allToAll()) return;
+    const m = this.d.membership;
+    this.originated(0, encodeMessage(m.selfAliveMessage(), this.d.writer), m.selfId);
+  }
+
   suspicionExpired(now: number, id: number, sus: Suspicion): boolean {
     return this.finalChecks.expired(now, id, sus);
   }

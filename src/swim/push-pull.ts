@@ -121,12 +121,15 @@ export class PushPullExchange {
     return reply;
   }
 
-  /** The reply of a push-pull we started (`join` says which kind). */
+  /**
+   * The reply of a push-pull we started (`join` says which kind). Returns true when it was a join
+   * whose reply merged (we now know the seed's members).
+   */
   onReply(
     now: number,
     pending: { kind: 'join'; requestId: number; seed: Address } | { kind: 'push-pull' },
     reply: Uint8Array | StreamFailure,
-  ): void {
+  ): boolean {
     const d = this.d;
     const join = pending.kind === 'join';
     let err: string | undefined;
@@ -145,6 +148,7 @@ export class PushPullExchange {
     }
     if (pending.kind === 'join') this.joinStep(pending.requestId, pending.seed, err);
     else if (err !== undefined) d.logger.debug({ err }, 'push/pull failed');
+    return join && err === undefined;
   }
 
   /** Join streams still awaited, over all join requests (for invariant checks). */

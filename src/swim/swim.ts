@@ -402,7 +402,7 @@ export class Swim implements SwimCore {
     const s = this.sender.takeStream(id);
     if (s === undefined) return;
     if (s.kind !== 'fallback') {
-      this.pushPull.onReply(now, s, reply);
+      if (this.pushPull.onReply(now, s, reply)) this.adaptive?.joined();
       return;
     }
     this.fallbackStreams.delete(s.seqNo);

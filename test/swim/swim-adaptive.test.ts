@@ -100,3 +100,27 @@ test('a node that missed a refutation is answered by the suspect itself and keep
     }
   }
 });
+
+test('a joiner sends its alive straight to every member it learnt from the seed (adaptive), only by gossip in memberlist mode', () => {
+  for (const detector of ['adaptive', 'memberlist'] as const) {
+    const h = cluster(detector, ['a', 'b', 'c', 'd', 'e']);
+    const since = h.packets.length;
+    h.add('f');
+    h.join('f', 'a');
+    assert.ok(
+      h.runUntilTrue(() => ['a', 'b', 'c', 'd', 'e', 'f'].every((n) => h.aliveView(n).length === 6), 20_000),
+    );
+    const direct = new Set(
+      h.packets
+        .slice(since)
+        .filter((p) => p.from === 'f')
+        .filter((p) => {
+          const msgs = messagesOf(p.bytes);
+          return msgs.length === 1 && msgs[0]?.type === 'alive' && msgs[0].body.node === 'f';
+        })
+        .map((p) => p.to),
+    );
+    if (detector === 'adaptive') assert.deepEqual([...direct].sort(), ['a', 'b', 'c', 'd', 'e']);
+    else assert.equal(direct.size, 0);
+  }
+});
