@@ -81,6 +81,7 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
       return node;
     },
     registry: prom.registry,
+    detector: config.detector,
     leave: () => {
       if (node === undefined) throw new ApiError(503, 'GP_ERR_STATE', 'the agent is starting');
       return leaveFromApi();
@@ -100,6 +101,7 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
       tags: config.tags,
       ...(config.encrypt !== undefined ? { encryptKey: config.encrypt } : {}),
       profile: config.profile,
+      swim: { detector: config.detector },
       ...(config.snapshot !== undefined ? { snapshotPath: config.snapshot } : {}),
       rejoin: config.rejoin ? { seeds: [...config.join, ...config.retryJoin] } : false,
       logger,

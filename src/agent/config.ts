@@ -8,7 +8,7 @@
  * command line wins over the file, and list flags given on the command line replace the file's list.
  */
 import { readFileSync } from 'node:fs';
-import type { Profile } from '../swim/config.js';
+import type { Detector, Profile } from '../swim/config.js';
 import type { Address } from '../swim/io.js';
 import { parseHostPort } from '../transport/address.js';
 import { DEFAULT_PORT } from '../runtime/options.js';
@@ -33,6 +33,7 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' |
 const EVENTS_FORMATS: readonly EventsFormat[] = ['json', 'text', 'none'];
 const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 const PROFILES: readonly Profile[] = ['lan', 'wan', 'local'];
+const DETECTORS: readonly Detector[] = ['adaptive', 'memberlist'];
 
 /** The complete, validated agent configuration. */
 export interface AgentConfig {
@@ -50,6 +51,11 @@ export interface AgentConfig {
   /** Base64 AES key (16, 24 or 32 bytes); undefined = no encryption. */
   readonly encrypt: string | undefined;
   readonly profile: Profile;
+  /**
+   * Failure detector: `adaptive` (default) or `memberlist` (memberlist 0.2.2 exactly, for
+   * like-for-like comparison with serf); docs/failure-detection.md.
+   */
+  readonly detector: Detector;
   /** `IP:PORT` of the HTTP API, or null when disabled. Default {@link DEFAULT_HTTP_ADDR}. */
   readonly http: Address | null;
   /** Event printing on stdout. Default `text`. */
@@ -81,6 +87,7 @@ export interface AgentConfigInput {
   readonly tags?: unknown;
   readonly encrypt?: unknown;
   readonly profile?: unknown;
+  readonly detector?: unknown;
   /** `IP:PORT`, or false / `"off"` to disable. */
   readonly http?: unknown;
   readonly events?: unknown;
@@ -99,6 +106,7 @@ const KNOWN_KEYS = new Set<string>([
   'tags',
   'encrypt',
   'profile',
+  'detector',
   'http',
   'events',
   'logLevel',
@@ -203,6 +211,7 @@ export function resolveAgentConfig(flags: AgentConfigInput, file: AgentConfigInp
   }
 
   const profile = choice(pick('profile'), PROFILES, 'lan', problems);
+  const detector = choice(pick('detector'), DETECTORS, 'adaptive', problems);
 
   const httpIn = pick('http');
   let http: Address | null = parseHostPort(DEFAULT_HTTP_ADDR) as Address;
@@ -261,6 +270,7 @@ export function resolveAgentConfig(flags: AgentConfigInput, file: AgentConfigInp
     tags: Object.freeze(tags),
     encrypt,
     profile,
+    detector,
     http,
     events,
     logLevel,

@@ -5,7 +5,7 @@
  * | method | path | does |
  * |---|---|---|
  * | GET | `/v1/members?tag=k=v&status=s&name=n` | members as this agent sees them; filters are anchored Go regexes as `serf members -tag/-status/-name` (tag repeatable) → `{"members":[…]}` |
- * | GET | `/v1/self` | this node → `{"member":{…},"bind":"ip:port","advertise":"ip:port"}` |
+ * | GET | `/v1/self` | this node → `{"member":{…},"bind":"ip:port","advertise":"ip:port","detector":"adaptive"}` |
  * | POST | `/v1/leave` | graceful leave; answers `{"left":true}` once it is done, then the agent exits 0 |
  * | POST | `/v1/event` | body `{"name","payload"?,"encoding"?:"utf8"\|"base64","coalesce"?,"filterTags"?,"filterNodes"?}` → a Serf user event; with a filter, a multicast to that group (docs/multicast.md) |
  * | POST | `/v1/tags` | body `{"set"?:{k:v},"delete"?:[k]}` → `{"tags":{…}}` (all nodes see member-update) |
@@ -15,6 +15,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { GossipNode } from '../runtime/node.js';
+import type { Detector } from '../swim/config.js';
 import { formatAddress } from '../swim/io.js';
 import { parseTag } from './config.js';
 import { memberDetailJson, payloadJson } from './event-format.js';
@@ -25,6 +26,8 @@ export interface AgentApiContext {
   readonly node: GossipNode;
   /** The metrics registry (loaded on the first call), or undefined when metrics are off. */
   readonly registry: (() => Promise<Registry>) | undefined;
+  /** The failure detector the node runs (`/v1/self` reports it). */
+  readonly detector: Detector;
   /** Graceful leave, then the agent shuts down; resolves when the leave is done. */
   leave(): Promise<void>;
 }
@@ -124,12 +127,13 @@ const members: ApiRoute<AgentApiContext> = {
 const self: ApiRoute<AgentApiContext> = {
   method: 'GET',
   path: '/v1/self',
-  handle(_req, { node }) {
+  handle(_req, { node, detector }) {
     return {
       json: {
         member: memberDetailJson(node.localMember()),
         bind: formatAddress(node.address),
         advertise: formatAddress(node.advertiseAddress),
+        detector,
       },
     };
   },

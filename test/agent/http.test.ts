@@ -112,6 +112,7 @@ test('members, self and filters answer what the node sees', async () => {
     assert.equal(s.member.status, 'alive');
     assert.equal(s.bind, formatAddress(b.agent.node.address));
     assert.equal(s.advertise, s.bind);
+    assert.equal((self.json as { detector: string }).detector, 'adaptive');
 
     // prom-client loads on this first scrape: the members gauge and what the core counted before it.
     const metrics = await call(a.base, 'GET', '/metrics');
@@ -366,4 +367,37 @@ test('an HTTP address in use fails the start before the gossip port is ever boun
   } finally {
     await stopAll([a]);
   }
+});
+
+test('--detector memberlist runs memberlist 0.2.2 exactly (no all-to-all sends); the default adaptive one does', async () => {
+  const started: TestAgent[] = [];
+  try {
+    const seed = await start('det-seed');
+    started.push(seed);
+    const exact = await start('det-exact', {
+      detector: 'memberlist',
+      join: [formatAddress(seed.agent.node.address)],
+    });
+    started.push(exact);
+    const adaptive = await start('det-adaptive', { join: [formatAddress(seed.agent.node.address)] });
+    started.push(adaptive);
+    await waitUntil('all three to see each other', () =>
+      started.every((t) => t.agent.node.members({ status: 'alive' }).length === 3),
+    );
+    const self = await call(exact.base, 'GET', '/v1/self');
+    assert.equal((self.json as { detector: string }).detector, 'memberlist');
+    // A joiner in adaptive mode sends its alive straight to every member it learnt (counted);
+    // memberlist mode only gossips, so the counter never appears.
+    const allToAll = /^gossip_peer_all_to_all_packets(?:_total)? ([0-9.e+]+)$/m;
+    const exactMetrics = (await call(exact.base, 'GET', '/metrics')).text;
+    const adaptiveMetrics = (await call(adaptive.base, 'GET', '/metrics')).text;
+    assert.doesNotMatch(exactMetrics, allToAll);
+    assert.ok(Number(allToAll.exec(adaptiveMetrics)?.[1]) >= 1, adaptiveMetrics.slice(0, 2000));
+  } finally {
+    await stopAll(started);
+  }
+});
+
+test('a bad --detector is a config error naming the choices', () => {
+  assert.throws(() => resolveAgentConfig({ detector: 'phi' }), /detector.*adaptive.*memberlist/s);
 });

@@ -3,6 +3,7 @@
  *
  *   gossip-peer agent --node NAME --bind IP:PORT [--advertise IP:PORT] [--join IP:PORT]...
  *     [--retry-join IP:PORT]... [--tag k=v]... [--encrypt BASE64KEY] [--profile lan|wan|local]
+ *     [--detector adaptive|memberlist]
  *     [--http IP:PORT | --no-http] [--events json|text|none] [--event-handler [filter=]script]...
  *     [--log-level LEVEL] [--no-rejoin] [--snapshot FILE] [--config FILE]
  *
@@ -27,6 +28,7 @@ interface RawAgentOptions {
   tag?: string[];
   encrypt?: string;
   profile?: string;
+  detector?: string;
   http?: string | boolean;
   events?: string;
   eventHandler?: string[];
@@ -49,6 +51,7 @@ function flagsInput(o: RawAgentOptions): AgentConfigInput {
     tags: o.tag,
     encrypt: o.encrypt,
     profile: o.profile,
+    detector: o.detector,
     // commander: `--no-http` → false; `--http X` → 'X'; neither → undefined (no default given).
     http: o.http,
     events: o.events,
@@ -111,6 +114,10 @@ export const agentCommand: CliCommand = {
       .option('--tag <k=v>', 'a tag, as serf -tag (repeatable)', collect)
       .option('--encrypt <base64key>', 'gossip encryption key (16, 24 or 32 bytes, base64; as serf -encrypt)')
       .option('--profile <lan|wan|local>', 'memberlist timing profile (default lan)')
+      .option(
+        '--detector <adaptive|memberlist>',
+        'failure detector: adaptive (default) or memberlist 0.2.2 exactly',
+      )
       .option('--http <ip:port>', 'serve the HTTP API here (default 127.0.0.1:7374)')
       .option('--no-http', 'do not serve the HTTP API')
       .option('--events <json|text|none>', 'print every event on stdout in this form (default text)')
