@@ -77,6 +77,14 @@ test('a partition between serf agents and our nodes heals by itself', { skip }, 
       names.every((x) => n.members().some((m) => m.name === x && m.status === s));
     for (const n of nodes)
       await waitUntil(`${n.name} to see all six`, () => status(n, [...GP, ...SERF], 'alive'), 20_000);
+    // Serf's side too: a serf agent that had not yet heard of gp-c when the cut came would never
+    // list it failed (it has no entry to fail).
+    for (const a of agents)
+      await a.waitForMembers(
+        `${a.opts.name} to see all six`,
+        (ms) => [...GP, ...SERF].every((x) => ms.some((m) => m.name === x && m.status === 'alive')),
+        20_000,
+      );
 
     cut(
       nodes.map((n) => n.address.port),
