@@ -42,6 +42,15 @@ export class SerfBroadcasts {
     return out;
   }
 
+  /** Whether any queue holds a message. */
+  hasQueued(): boolean {
+    return (
+      this.queues.intent.numQueued() > 0 ||
+      this.queues.query.numQueued() > 0 ||
+      this.queues.event.numQueued() > 0
+    );
+  }
+
   /** Messages waiting in one queue. */
   numQueued(which: SerfQueue): number {
     return this.queues[which].numQueued();

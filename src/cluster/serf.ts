@@ -573,6 +573,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
         this.handleSerfBytes(now, body, from);
       },
       getBroadcasts: (overhead, limit) => this.broadcasts.getBroadcasts(overhead, limit),
+      hasBroadcasts: () => this.broadcasts.hasQueued(),
       localState: (join) => this.localState(join),
       mergeRemoteState: (now, state, join) => {
         this.lastNow = now;

@@ -63,6 +63,13 @@ export interface SwimDelegate {
    * adds) whose sizes plus `overheadBytes` each sum to at most `limitBytes`.
    */
   getBroadcasts(overheadBytes: number, limitBytes: number): Uint8Array[];
+  /**
+   * Whether `getBroadcasts` would hand out anything now. It lets the core stop its gossip ticker
+   * while nothing at all is queued (an idle node then wakes once per probe, not five times a
+   * second); the core asks again after every input, so a broadcast queued by any call restarts
+   * the ticker at the next gossip interval. Absent: assumed always true (the ticker never idles).
+   */
+  hasBroadcasts?(): boolean;
   /** Push-pull user state to send (Serf: `02` + msgpack messagePushPull). */
   localState(join: boolean): Uint8Array;
   /** Push-pull user state received from a peer. */

@@ -443,9 +443,15 @@ export class Swim implements SwimCore {
     if (this.gossipIdle) this.wakeGossip(now);
   }
 
-  /** The earliest pending deadline (absolute ms), or undefined. */
+  /**
+   * The earliest pending deadline (absolute ms), or undefined. An idle gossip ticker whose
+   * delegate has queued something since counts as due at its next grid time: the tick that
+   * follows restarts it (the delegate's queues change outside our inputs' view).
+   */
   nextDeadline(): number | undefined {
-    return this.heap.peek();
+    const t = this.heap.peek();
+    if (!this.gossipIdle || this.delegate?.hasBroadcasts?.() !== true) return t;
+    return t === undefined ? this.gossipNext : Math.min(t, this.gossipNext);
   }
 
   /** Take all pending outputs. */
@@ -608,7 +614,7 @@ export class Swim implements SwimCore {
 
   /** Re-arm an idle gossip ticker (on its grid, at or after `now`) once something is queued. */
   private wakeGossip(now: number): void {
-    if (this.queue.numQueued() === 0) return;
+    if (!this.broadcastsPending()) return;
     this.gossipIdle = false;
     this.gossipNext = nextGridTime(this.gossipNext, this.config.gossipIntervalMs, now);
     this.heap.set(GOSSIP, this.gossipNext);
@@ -649,7 +655,7 @@ export class Swim implements SwimCore {
   private gossip(now: number): void {
     const c = this.config;
     this.gossipNext = nextGridTime(this.gossipNext, c.gossipIntervalMs, now + 1);
-    if (this.queue.numQueued() === 0 && this.delegate === undefined) {
+    if (!this.broadcastsPending()) {
       this.gossipIdle = true;
       return;
     }
@@ -669,6 +675,16 @@ export class Swim implements SwimCore {
       if (msgs.length === 0) return;
       this.sender.emitPacket(m.addressOf(id), msgs, crc);
     }
+  }
+
+  /**
+   * Would a gossip round have anything to send? memberlist's ticker runs regardless and sends
+   * nothing when nothing is queued; we stop it then (same packets, fewer wake-ups).
+   */
+  private broadcastsPending(): boolean {
+    if (this.queue.numQueued() > 0) return true;
+    const d = this.delegate;
+    return d !== undefined && (d.hasBroadcasts?.() ?? true);
   }
 
   private leaveFinished(timedOut: boolean): void {
