@@ -7,27 +7,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createNode, GossipError, type GossipNode, type NodeMemberEvent } from '../../src/index.js';
+import { createNode, GossipError, type GossipNode } from '../../src/index.js';
 import { SerfAgent, serfAvailable } from '../helpers/serf-agent.js';
 import { CliProcess } from '../helpers/cli-process.js';
 import { freePort } from '../helpers/ports.js';
-import { deferred, waitUntil, withTimeout } from '../helpers/wait.js';
+import { waitUntil, withTimeout } from '../helpers/wait.js';
+import { nextMemberEvent } from '../helpers/node-events.js';
 
 const skip = serfAvailable() ? false : 'the serf binary is not installed (.ci/run installs it)';
 
 async function stopAll(agents: SerfAgent[]): Promise<void> {
   await Promise.all(agents.map((a) => a.stop()));
-}
-
-function memberEvent(n: GossipNode, type: NodeMemberEvent['type'], name: string): Promise<NodeMemberEvent> {
-  const d = deferred<NodeMemberEvent>();
-  const on = (e: NodeMemberEvent): void => {
-    if (e.member.name !== name) return;
-    n.off(type, on);
-    d.resolve(e);
-  };
-  n.on(type, on);
-  return d.promise;
 }
 
 test(
@@ -67,7 +57,7 @@ test(
       );
       assert.deepEqual(node.members({ name: 'serf-a' })[0]?.tags, { role: 'serf' });
 
-      const failed = memberEvent(node, 'member-failed', 'serf-c');
+      const failed = nextMemberEvent(node, 'member-failed', 'serf-c');
       await agents[2]!.kill();
       const e = await withTimeout('member-failed for serf-c', failed, 40_000);
       assert.equal(e.member.status, 'failed');

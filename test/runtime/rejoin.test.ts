@@ -5,26 +5,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createNode, type GossipNode, type NodeMemberEvent } from '../../src/index.js';
+import { createNode, type GossipNode } from '../../src/index.js';
 import { keepJoined, type RejoinAttempt } from '../../src/runtime/rejoin.js';
 import { ConfigError } from '../../src/wire/errors.js';
-import { deferred, waitUntil, withTimeout } from '../helpers/wait.js';
+import { waitUntil, withTimeout } from '../helpers/wait.js';
+import { nextMemberEvent } from '../helpers/node-events.js';
 
 const LOCAL = { profile: 'local' } as const;
 
 function addr(n: GossipNode): string {
   return `127.0.0.1:${n.address.port}`;
-}
-
-function next(n: GossipNode, type: NodeMemberEvent['type'], name: string): Promise<NodeMemberEvent> {
-  const d = deferred<NodeMemberEvent>();
-  const on = (e: NodeMemberEvent): void => {
-    if (e.member.name !== name) return;
-    n.off(type, on);
-    d.resolve(e);
-  };
-  n.on(type, on);
-  return d.promise;
 }
 
 function statusOf(n: GossipNode, name: string): string | undefined {
@@ -53,7 +43,7 @@ test('a node left alone retries its seed with backoff and rejoins when the seed 
     });
     await waitUntil('lone to see the seed', () => statusOf(lone!, 'seed') === 'alive');
 
-    const failed = next(lone, 'member-failed', 'seed');
+    const failed = nextMemberEvent(lone, 'member-failed', 'seed');
     await seed.close(); // a crash: no leave
     seed = undefined;
     await withTimeout('lone to declare the seed failed', failed, 30_000);
@@ -70,7 +60,7 @@ test('a node left alone retries its seed with backoff and rejoins when the seed 
       [200, 400, 400],
     );
 
-    const back = next(lone, 'member-join', 'seed');
+    const back = nextMemberEvent(lone, 'member-join', 'seed');
     seed2 = await createNode({ ...LOCAL, name: 'seed', bind: `127.0.0.1:${seedPort}` });
     await withTimeout('lone to rejoin the returned seed', back, 20_000);
     await waitUntil(
@@ -100,12 +90,12 @@ test('without seeds, a lone node retries the last known address of its failed pe
     keepJoined(b, { minIntervalMs: 100, maxIntervalMs: 200, onAttempt: (x) => attempts.push(x) });
     await waitUntil('b to see a', () => statusOf(b!, 'peer-a') === 'alive');
     const port = a.address.port;
-    const failed = next(b, 'member-failed', 'peer-a');
+    const failed = nextMemberEvent(b, 'member-failed', 'peer-a');
     await a.close();
     await withTimeout('b to declare a failed', failed, 30_000);
     await waitUntil('a failed attempt at a', () => attempts.some((x) => x.contacted === 0), 20_000);
     assert.deepEqual(attempts[0]?.targets, [`127.0.0.1:${port}`]);
-    const back = next(b, 'member-join', 'peer-a');
+    const back = nextMemberEvent(b, 'member-join', 'peer-a');
     a2 = await createNode({ ...LOCAL, name: 'peer-a', bind: `127.0.0.1:${port}` });
     await withTimeout('b to rejoin a', back, 20_000);
   } finally {
@@ -127,11 +117,11 @@ test('createNode rejoins by default: a node whose only peer crashed rejoins it w
       rejoin: { minIntervalMs: 100, maxIntervalMs: 500 },
     });
     await waitUntil('n to see the seed', () => statusOf(n!, 'def-seed') === 'alive');
-    const failed = next(n, 'member-failed', 'def-seed');
+    const failed = nextMemberEvent(n, 'member-failed', 'def-seed');
     await seed.close();
     seed = undefined;
     await withTimeout('n to declare the seed failed', failed, 30_000);
-    const back = next(n, 'member-join', 'def-seed');
+    const back = nextMemberEvent(n, 'member-join', 'def-seed');
     // The restarted seed joins nobody: only n's rejoin loop can bring them together.
     seed2 = await createNode({ ...LOCAL, name: 'def-seed', bind: `127.0.0.1:${port}`, rejoin: false });
     await withTimeout('n to rejoin the restarted seed', back, 20_000);
@@ -165,11 +155,11 @@ test('a node restarted under the same name after being declared dead refutes it 
     });
     await waitUntil('a to see phoenix', () => statusOf(a, 'phoenix') === 'alive');
     const port = b.address.port;
-    const failed = next(a, 'member-failed', 'phoenix');
+    const failed = nextMemberEvent(a, 'member-failed', 'phoenix');
     await b.close();
     await withTimeout('a to declare phoenix failed', failed, 30_000);
 
-    const rejoined = next(a, 'member-join', 'phoenix');
+    const rejoined = nextMemberEvent(a, 'member-join', 'phoenix');
     b2 = await createNode({
       ...LOCAL,
       name: 'phoenix',
