@@ -4,17 +4,11 @@
  * been told; the agent then exits 0.
  */
 import type { Command } from 'commander';
-import { AgentClientError, agentAddress, callAgent } from '../../agent/client.js';
-import { CliError } from '../errors.js';
+import { post } from './client-call.js';
 import type { CliCommand } from './index.js';
 
 async function runLeave(o: { http?: string }): Promise<number> {
-  try {
-    await callAgent(agentAddress(o.http), 'POST', '/v1/leave', { body: {}, timeoutMs: 60_000 });
-  } catch (err) {
-    if (err instanceof AgentClientError) throw new CliError(`leave: ${err.message}`, 1);
-    throw err;
-  }
+  await post('leave', o.http, '/v1/leave', { body: {}, timeoutMs: 60_000 });
   process.stdout.write('Graceful leave complete\n');
   return 0;
 }
