@@ -159,7 +159,15 @@ test(
         20_000,
       );
     }
-    // Settle, then check exactly-once on both sides.
+    // Our other nodes get it by gossip too (later than the serf handlers under load).
+    for (const n of nodes) {
+      await waitUntil(
+        `${n.name} to get rollout`,
+        () => userEvents.get(n.name)!.some((e) => e.name === 'rollout'),
+        20_000,
+      );
+    }
+    // Settle (duplicates would arrive meanwhile), then check exactly-once on both sides.
     await new Promise((res) => setTimeout(res, 1500));
     for (const n of nodes) {
       const got = userEvents
