@@ -1,10 +1,102 @@
-// Flat config: typescript-eslint's recommended rules plus the layering rule from DESIGN.md.
+// Flat config: typescript-eslint's recommended rules plus the layer table of docs/architecture.md,
+// enforced per folder: a file may import only the folders its layer sits on.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-/** Folders of the pure protocol core: they must never reach for I/O layers. */
-const pureLayers = ['src/wire', 'src/swim', 'src/cluster', 'src/kv', 'src/balance', 'src/discovery'];
+/** Every folder of src/ that is a layer. */
+const layers = [
+  'wire',
+  'core',
+  'swim',
+  'cluster',
+  'kv',
+  'balance',
+  'discovery',
+  'transport',
+  'runtime',
+  'sim',
+  'agent',
+  'cli',
+];
+
+/** What each layer may import (besides itself). Mirrors the table in docs/architecture.md. */
+const allowed = {
+  wire: [],
+  core: ['wire'],
+  swim: ['core', 'wire'],
+  cluster: ['swim', 'core', 'wire'],
+  kv: ['cluster', 'swim', 'core', 'wire'],
+  balance: ['cluster', 'swim', 'core', 'wire'],
+  discovery: ['cluster', 'swim', 'core', 'wire'],
+  transport: ['core', 'wire'],
+  runtime: ['kv', 'balance', 'discovery', 'cluster', 'swim', 'transport', 'core', 'wire'],
+  sim: ['runtime', 'kv', 'balance', 'discovery', 'cluster', 'swim', 'transport', 'core', 'wire'],
+  agent: ['runtime', 'kv', 'balance', 'discovery', 'cluster', 'swim', 'transport', 'core', 'wire'],
+  cli: [
+    'agent',
+    'sim',
+    'runtime',
+    'kv',
+    'balance',
+    'discovery',
+    'cluster',
+    'swim',
+    'transport',
+    'core',
+    'wire',
+  ],
+};
+
+/** Layers that are pure protocol: no sockets, files, timers, wall clock or Math.random. */
+const pure = new Set(['wire', 'core', 'swim', 'cluster', 'kv', 'balance', 'discovery']);
+
+const ioModules = [
+  'node:dgram',
+  'node:net',
+  'node:fs',
+  'node:fs/promises',
+  'node:http',
+  'node:https',
+  'node:dns',
+  'node:child_process',
+  'node:timers',
+  'node:timers/promises',
+  'node:worker_threads',
+];
+
+/** The rules for one layer's folder. */
+function layerRules(layer) {
+  const forbidden = layers.filter((l) => l !== layer && !allowed[layer].includes(l));
+  const patterns = [];
+  if (forbidden.length > 0) {
+    patterns.push({
+      // Both `../x/…` from the layer's top and `../../x/…` from a subfolder.
+      group: forbidden.flatMap((l) => [`../${l}/*`, `../../${l}/*`, `../${l}`, `../../${l}`]),
+      message: `src/${layer} may import only ${allowed[layer].join(', ') || 'nothing of ours'} (docs/architecture.md, layers).`,
+    });
+  }
+  if (layer !== 'cli') {
+    // The only barrel is src/index.ts, and nothing inside src imports it.
+    patterns.push({
+      group: ['../index.js', '../../index.js'],
+      message: 'Import the module, not the barrel.',
+    });
+  }
+  if (pure.has(layer)) {
+    patterns.push({ group: ioModules, message: 'The protocol layers are sans-I/O (docs/architecture.md).' });
+  }
+  const rules = { 'no-restricted-imports': ['error', { patterns }] };
+  if (pure.has(layer)) {
+    rules['no-restricted-globals'] = ['error', 'setTimeout', 'setInterval', 'setImmediate'];
+    rules['no-restricted-properties'] = [
+      'error',
+      { object: 'Date', property: 'now', message: 'Use the injected clock (`now`).' },
+      { object: 'Math', property: 'random', message: 'Use the injected Random.' },
+    ];
+  }
+  return { files: [`src/${layer}/**/*.ts`], rules };
+}
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**'] },
@@ -17,39 +109,5 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  {
-    files: pureLayers.map((p) => `${p}/**/*.ts`),
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/transport/**', '**/runtime/**', '**/agent/**', '**/cli/**', '**/sim/**'],
-              message: 'The protocol core must not import I/O layers (DESIGN.md, layers).',
-            },
-            {
-              group: ['node:dgram', 'node:net', 'node:fs', 'node:http', 'node:child_process', 'node:timers'],
-              message: 'The protocol core is sans-I/O.',
-            },
-          ],
-        },
-      ],
-      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'setImmediate'],
-      'no-restricted-properties': [
-        'error',
-        { object: 'Date', property: 'now', message: 'Use the injected clock (`now`).' },
-        { object: 'Math', property: 'random', message: 'Use the injected Random.' },
-      ],
-    },
-  },
-  {
-    files: ['src/wire/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['../*', '!../wire/**'], message: 'wire imports nothing of ours.' }] },
-      ],
-    },
-  },
+  ...layers.map(layerRules),
 );

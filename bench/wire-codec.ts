@@ -3,7 +3,7 @@
  * pushes most (ping, alive), plain and through a full sealed packet. Run with
  * `npm run build && node dist/bench/wire-codec.js [seconds-per-case]`. Prints one line per case.
  */
-import { SeededRandom } from '../src/swim/random.js';
+import { SeededRandom } from '../src/core/random.js';
 import { Keyring } from '../src/wire/keyring.js';
 import { decodeMessage, encodeMessage } from '../src/wire/memberlist-codec.js';
 import type { Message } from '../src/wire/messages.js';

@@ -30,8 +30,8 @@ export type { NodeOptions, RejoinSettings } from './runtime/options.js';
 export { keepJoined, type RejoinLoop, type RejoinOptions, type RejoinAttempt } from './runtime/rejoin.js';
 export { DEFAULT_PORT } from './runtime/options.js';
 export type { EventStreamOptions } from './runtime/event-stream.js';
-export type { Address } from './swim/io.js';
-export type { Logger } from './swim/logger.js';
+export type { Address } from './core/io.js';
+export type { Logger } from './core/logger.js';
 export type { Profile } from './swim/config.js';
 export type { MemberStatus } from './cluster/members.js';
 export {

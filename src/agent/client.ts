@@ -4,7 +4,7 @@
  * running there, it answered with an API error, or it answered garbage.
  */
 import { request } from 'node:http';
-import { formatAddress, type Address } from '../swim/io.js';
+import { formatAddress, type Address } from '../core/io.js';
 import { parseHostPort } from '../transport/address.js';
 import { DEFAULT_HTTP_ADDR, HTTP_ADDR_ENV } from './config.js';
 

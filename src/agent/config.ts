@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Detector, Profile } from '../swim/config.js';
-import type { Address } from '../swim/io.js';
+import type { Address } from '../core/io.js';
 import { parseHostPort } from '../transport/address.js';
 import { DEFAULT_PORT } from '../runtime/options.js';
 import { ConfigError } from '../wire/errors.js';

@@ -14,7 +14,7 @@
  */
 import { createNode, type GossipNode, type NodeMemberEvent } from '../runtime/node.js';
 import type { Profile } from '../swim/config.js';
-import { formatAddress } from '../swim/io.js';
+import { formatAddress } from '../core/io.js';
 import { ConfigError } from '../wire/errors.js';
 
 /** Options of {@link runDemo}. */

@@ -13,7 +13,7 @@
  */
 import type { Member } from '../cluster/members.js';
 import type { NodeEvent } from '../runtime/node.js';
-import { formatAddress } from '../swim/io.js';
+import { formatAddress } from '../core/io.js';
 
 /** A member as JSON: `addr` is the IP, `port` the gossip port. */
 export interface MemberJson {

@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { ConfigError } from '../wire/errors.js';
 import type { SerfEvent } from '../cluster/events.js';
 import type { Member } from '../cluster/members.js';
-import { noopLogger, type Logger } from '../swim/logger.js';
+import { noopLogger, type Logger } from '../core/logger.js';
 
 /** Event types a filter may name (serf `EventFilter.Valid`). */
 const EVENT_TYPES = new Set([

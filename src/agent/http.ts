@@ -10,8 +10,8 @@
  * The routes themselves live in ./routes.ts; other areas add theirs there.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { formatAddress, type Address } from '../swim/io.js';
-import type { Logger } from '../swim/logger.js';
+import { formatAddress, type Address } from '../core/io.js';
+import type { Logger } from '../core/logger.js';
 import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
 import { bindFailureReason, TransportError } from '../transport/errors.js';
 

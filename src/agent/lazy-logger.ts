@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import type * as PinoModule from 'pino';
 import type { DestinationStream } from 'pino';
-import type { LogFn, Logger } from '../swim/logger.js';
+import type { LogFn, Logger } from '../core/logger.js';
 import type { LogLevel } from './config.js';
 
 type Pino = typeof PinoModule.pino;

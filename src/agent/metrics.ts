@@ -17,7 +17,7 @@
  */
 import type * as PromClientModule from 'prom-client';
 import type { Counter, Gauge, Registry, Summary } from 'prom-client';
-import type { Metrics } from '../swim/logger.js';
+import type { Metrics } from '../core/logger.js';
 
 type Kind = 'counter' | 'gauge' | 'summary';
 /** The prom-client module, as loaded on demand. */

@@ -16,7 +16,7 @@
 import type { Registry } from 'prom-client';
 import type { GossipNode } from '../runtime/node.js';
 import type { Detector } from '../swim/config.js';
-import { formatAddress } from '../swim/io.js';
+import { formatAddress } from '../core/io.js';
 import { parseTag } from './config.js';
 import { memberDetailJson, payloadJson } from './event-format.js';
 import { ApiError, type ApiRequest, type ApiRoute } from './http.js';

@@ -4,7 +4,7 @@
  * (`_serf_conflict` with our name as payload) which address it knows for that name. We stay only
  * if a majority of the answers name our own address and port; otherwise we shut down.
  */
-import type { Address } from '../swim/io.js';
+import type { Address } from '../core/io.js';
 
 /** Counts `_serf_conflict` answers for our own name. */
 export class ConflictTally {

@@ -2,7 +2,7 @@
  * Events the Serf core emits to the application (and command results). Member events use Serf's
  * names (`member-join` …); `user` and `query` are Serf's user events and queries.
  */
-import type { Address } from '../swim/io.js';
+import type { Address } from '../core/io.js';
 import type { KeyOperationResult } from './keys.js';
 import type { LamportTime } from './lamport.js';
 import type { Member } from './members.js';

@@ -7,7 +7,7 @@
  * Pure and synchronous: every method returns what happened (events to emit, whether to re-gossip),
  * and the owner ({@link Serf}) does the rest.
  */
-import type { Address } from '../swim/io.js';
+import type { Address } from '../core/io.js';
 import type { RecentIntents } from './intents.js';
 import type { LamportTime } from './lamport.js';
 

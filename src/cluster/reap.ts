@@ -3,7 +3,7 @@
  * Reaping itself lives in {@link MemberTable.reap}; this file holds the probabilistic choice of a
  * failed member to re-join, so that a healed partition merges again by itself.
  */
-import type { Random } from '../swim/random.js';
+import type { Random } from '../core/random.js';
 import type { Member, MemberTable } from './members.js';
 
 /**

@@ -3,7 +3,7 @@
  * §11.7). With RelayFactor r > 0, a responder also sends its ack/response through up to r random
  * other members, each of which forwards it once to the querier; the querier drops duplicates.
  */
-import type { Random } from '../swim/random.js';
+import type { Random } from '../core/random.js';
 import type { Member } from './members.js';
 
 /**

@@ -10,11 +10,11 @@
  * Own timers (a keyed deadline heap, like swim's): reaping, reconnect attempts, queue-depth
  * checks, the leave phases, pruning, query deadlines, user-event coalescing.
  */
-import type { Address, Output, ProtocolCore, StreamFailure } from '../swim/io.js';
+import type { Address, Output, ProtocolCore, StreamFailure } from '../core/io.js';
 import type { MemberInfo, SwimCore, SwimDelegate, SwimEvent } from '../swim/api.js';
-import { DeadlineHeap } from '../swim/deadlines.js';
-import type { Random } from '../swim/random.js';
-import { noopLogger, noopMetrics, type Logger, type Metrics } from '../swim/logger.js';
+import { DeadlineHeap } from '../core/deadlines.js';
+import type { Random } from '../core/random.js';
+import { noopLogger, noopMetrics, type Logger, type Metrics } from '../core/logger.js';
 import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
 import type {
   SerfFilter,

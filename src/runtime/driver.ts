@@ -7,9 +7,9 @@
  * No module-level state: each driver owns its core, transport and timer, so two nodes in one
  * process never share anything.
  */
-import type { Address, Output, ProtocolCore, StreamFailure } from '../swim/io.js';
-import { formatAddress } from '../swim/io.js';
-import { noopLogger, type Logger } from '../swim/logger.js';
+import type { Address, Output, ProtocolCore, StreamFailure } from '../core/io.js';
+import { formatAddress } from '../core/io.js';
+import { noopLogger, type Logger } from '../core/logger.js';
 import type { Clock } from '../transport/clock.js';
 import type { TransportError } from '../transport/errors.js';
 import type { Transport, TransportHandlers } from '../transport/net.js';

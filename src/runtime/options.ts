@@ -3,8 +3,8 @@
  * problem is collected and reported at once in one `ConfigError` before anything is started.
  */
 import { hostname, networkInterfaces } from 'node:os';
-import type { Address } from '../swim/io.js';
-import type { Logger, Metrics } from '../swim/logger.js';
+import type { Address } from '../core/io.js';
+import type { Logger, Metrics } from '../core/logger.js';
 import type { Profile, SwimConfig } from '../swim/config.js';
 import type { SerfConfig } from '../cluster/config.js';
 import { ConfigError } from '../wire/errors.js';

@@ -4,7 +4,7 @@
  * blocks to keep the per-call cost low; each instance has its own pool (no module-level state).
  */
 import { randomBytes } from 'node:crypto';
-import type { Random } from '../swim/random.js';
+import type { Random } from '../core/random.js';
 
 /** Bytes fetched from the CSPRNG at a time. */
 const POOL_BYTES = 4096;

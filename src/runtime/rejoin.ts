@@ -9,8 +9,8 @@
  * Built on the node's public API only (members, join, events), so it is a thin runtime helper: the
  * protocol core stays pure. The agent turns it on by default (`--no-rejoin` to opt out).
  */
-import { formatAddress, type Address } from '../swim/io.js';
-import { noopLogger, type Logger } from '../swim/logger.js';
+import { formatAddress, type Address } from '../core/io.js';
+import { noopLogger, type Logger } from '../core/logger.js';
 import { parseHostPort } from '../transport/address.js';
 import { ConfigError, GossipError } from '../wire/errors.js';
 import type { GossipNode, NodeMemberEvent } from './node.js';

@@ -9,7 +9,7 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, un
 import { dirname } from 'node:path';
 import { parseSnapshot, type SnapshotData, type SnapshotState } from '../cluster/snapshot.js';
 import { DecodeError, GossipError } from '../wire/errors.js';
-import { noopLogger, type Logger } from '../swim/logger.js';
+import { noopLogger, type Logger } from '../core/logger.js';
 
 /**
  * Read `path`: undefined when it does not exist; a {@link GossipError} (`GP_ERR_CONFIG`) naming the

@@ -7,9 +7,9 @@ import { Serf } from '../cluster/serf.js';
 import { resolveSerfConfig, type SerfConfig } from '../cluster/config.js';
 import { resolveConfig, type Profile, type SwimConfig } from '../swim/config.js';
 import { Swim } from '../swim/swim.js';
-import type { Address } from '../swim/io.js';
-import type { Logger, Metrics } from '../swim/logger.js';
-import type { Random } from '../swim/random.js';
+import type { Address } from '../core/io.js';
+import type { Logger, Metrics } from '../core/logger.js';
+import type { Random } from '../core/random.js';
 import { Keyring } from '../wire/keyring.js';
 import type { SnapshotData } from '../cluster/snapshot.js';
 

@@ -11,7 +11,7 @@
  *   very large worlds where snapshots are too costly; it cannot tell which members differ.
  */
 import type { MemberInfo, SwimEvent } from '../swim/api.js';
-import type { ProtocolCore } from '../swim/io.js';
+import type { ProtocolCore } from '../core/io.js';
 import type { World, WorldObserver } from './world.js';
 
 /** What the checkers need of a core beyond the driver contract (SwimCore has all of it). */

@@ -20,7 +20,7 @@
  * by commas. Times take
  * `ms`, `s` or `m` (a bare number is ms).
  */
-import type { Address, ProtocolCore } from '../swim/io.js';
+import type { Address, ProtocolCore } from '../core/io.js';
 import type { LinkParams } from '../transport/memory.js';
 import { ConfigError } from '../wire/errors.js';
 import { viewAgreement, type MembershipView } from './checkers.js';

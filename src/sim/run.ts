@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Detector, Profile, SwimConfig } from '../swim/config.js';
-import { SeededRandom } from '../swim/random.js';
+import { SeededRandom } from '../core/random.js';
 import { ConfigError } from '../wire/errors.js';
 import {
   countAgreement,

@@ -19,8 +19,8 @@
  *   outcomes queue too. On resume the backlog is processed in arrival order at the resume time,
  *   then overdue deadlines fire (one `tick`).
  */
-import type { Address, Output, ProtocolCore, StreamFailure } from '../swim/io.js';
-import { SeededRandom } from '../swim/random.js';
+import type { Address, Output, ProtocolCore, StreamFailure } from '../core/io.js';
+import { SeededRandom } from '../core/random.js';
 import { EventHeap, type HeapRecord } from '../transport/event-heap.js';
 import {
   MemoryNetwork,

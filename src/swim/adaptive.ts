@@ -14,12 +14,12 @@
  * Pure like the rest of the core: it only emits packets through the sender.
  */
 import type { AdaptiveDetector } from './detector.js';
-import type { DeadlineHeap } from './deadlines.js';
+import type { DeadlineHeap } from '../core/deadlines.js';
 import { FinalChecks } from './final-check.js';
 import { ALIVE, SUSPECT } from './members.js';
 import { SUSPECT_KEY, type Membership, type MembershipHooks } from './membership.js';
 import type { Suspicion } from './suspicion.js';
-import type { Metrics } from './logger.js';
+import type { Metrics } from '../core/logger.js';
 import type { Sender } from './sender.js';
 import type { Writer } from '../wire/msgpack.js';
 import { encodeMessage } from '../wire/memberlist-codec.js';

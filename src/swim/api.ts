@@ -3,7 +3,7 @@
  * the simulator, the runtime and the Serf-compatible cluster layer can be built against it.
  * `Swim` (src/swim/swim.ts) implements {@link SwimCore}.
  */
-import type { Address, ProtocolCore } from './io.js';
+import type { Address, ProtocolCore } from '../core/io.js';
 
 /** memberlist's node states (push-pull `State` values 0..3). */
 export type MemberState = 'alive' | 'suspect' | 'dead' | 'left';

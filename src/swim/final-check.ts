@@ -16,14 +16,14 @@
  * answers, and push-pull brings its newer incarnation.
  */
 import type { AdaptiveDetector } from './detector.js';
-import type { DeadlineHeap } from './deadlines.js';
+import type { DeadlineHeap } from '../core/deadlines.js';
 import { SUSPECT } from './members.js';
 import { SUSPECT_KEY, type Membership } from './membership.js';
 import type { Suspicion } from './suspicion.js';
 import type { Message } from '../wire/messages.js';
 import type { Writer } from '../wire/msgpack.js';
 import { encodeMessage } from '../wire/memberlist-codec.js';
-import type { Metrics } from './logger.js';
+import type { Metrics } from '../core/logger.js';
 
 /** What the final check needs from the rest of the core. */
 export interface FinalCheckDeps {

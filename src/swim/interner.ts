@@ -10,7 +10,7 @@
  * (and later reused) once no table refers to it, so a long-lived node with member churn does not
  * grow without bound. Ids never influence protocol decisions, only storage.
  */
-import type { Address } from './io.js';
+import type { Address } from '../core/io.js';
 import { ipFromBytes } from '../wire/ip.js';
 
 /** One kind of interned value: key string → id, with a reference count per id. */

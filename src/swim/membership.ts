@@ -17,7 +17,7 @@
  * or with the same incarnation but different meta/Vsn, are *refuted* with incarnation
  * max(own, accused) + 1. Dead with `from === node` means a graceful leave (state left).
  */
-import type { Address } from './io.js';
+import type { Address } from '../core/io.js';
 import type { MemberInfo, MemberState, SwimEvent } from './api.js';
 import type { Alive, Dead, Message, PushNodeState, Suspect } from '../wire/messages.js';
 import type { Writer } from '../wire/msgpack.js';
@@ -26,13 +26,13 @@ import { ipFromBytes } from '../wire/ip.js';
 import type { Interner } from './interner.js';
 import { ABSENT, ALIVE, DEAD, LEFT, MemberTable, SUSPECT, type StateCode, type Vsn6 } from './members.js';
 import type { SwimConfig } from './config.js';
-import type { DeadlineHeap } from './deadlines.js';
+import type { DeadlineHeap } from '../core/deadlines.js';
 import type { TransmitLimitedQueue } from './broadcast-queue.js';
 import { Suspicion, expectedConfirmations, suspicionTimeoutMs } from './suspicion.js';
 import type { PreloadBatch } from './preload.js';
 import type { Awareness } from './awareness.js';
-import type { Logger, Metrics } from './logger.js';
-import type { Random } from './random.js';
+import type { Logger, Metrics } from '../core/logger.js';
+import type { Random } from '../core/random.js';
 import type { AdaptiveDetector } from './detector.js';
 
 const STATE_NAMES: readonly MemberState[] = ['alive', 'alive', 'suspect', 'dead', 'left'];

@@ -3,7 +3,7 @@
  * thousands of cores sharing the interner can each learn all of it with a tight loop over ids
  * (10,000 nodes × 10,000 members = 10^8 records) instead of 10^8 name and address lookups.
  */
-import type { Address } from './io.js';
+import type { Address } from '../core/io.js';
 import type { Interner } from './interner.js';
 import type { Vsn6 } from './members.js';
 import { parseIp } from '../wire/ip.js';

@@ -14,19 +14,19 @@
  * The next probe starts one probe interval after the previous one started, or at once if the
  * previous one took longer (Go's ticker keeps one pending tick).
  */
-import type { Address } from './io.js';
+import type { Address } from '../core/io.js';
 import type { SwimDelegate } from './api.js';
 import type { Ack, IndirectPing, Message, Nack, Ping } from '../wire/messages.js';
 import type { Writer } from '../wire/msgpack.js';
 import { encodeMessage } from '../wire/memberlist-codec.js';
 import { ipFromBytes } from '../wire/ip.js';
 import type { SwimConfig } from './config.js';
-import type { DeadlineHeap } from './deadlines.js';
+import type { DeadlineHeap } from '../core/deadlines.js';
 import type { Awareness } from './awareness.js';
 import type { Membership } from './membership.js';
 import { ALIVE, DEAD, LEFT } from './members.js';
-import type { Logger, Metrics } from './logger.js';
-import type { Random } from './random.js';
+import type { Logger, Metrics } from '../core/logger.js';
+import type { Random } from '../core/random.js';
 import type { AdaptiveDetector } from './detector.js';
 
 /** What the prober needs from the network side of the core. */

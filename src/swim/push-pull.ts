@@ -3,15 +3,15 @@
  * pushPullTrigger, net.go sendLocalState / mergeRemoteState, util.go pushPullScale): a full state
  * exchange over one TCP stream, both ways. The merge rules themselves live in membership.ts.
  */
-import type { Address, StreamFailure } from './io.js';
+import type { Address, StreamFailure } from '../core/io.js';
 import type { SwimDelegate, SwimEvent } from './api.js';
 import type { SwimConfig } from './config.js';
-import type { DeadlineHeap } from './deadlines.js';
+import type { DeadlineHeap } from '../core/deadlines.js';
 import type { Membership } from './membership.js';
 import { ALIVE } from './members.js';
 import type { Sender } from './sender.js';
-import type { Logger, Metrics } from './logger.js';
-import type { Random } from './random.js';
+import type { Logger, Metrics } from '../core/logger.js';
+import type { Random } from '../core/random.js';
 import type { PushPull } from '../wire/messages.js';
 import type { Writer } from '../wire/msgpack.js';
 import { encodeStreamMessage } from '../wire/memberlist-codec.js';

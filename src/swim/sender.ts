@@ -4,13 +4,13 @@
  * by wire (compress-if-smaller, CRC for known members speaking protocol ≥ 5, encryption), and TCP
  * streams with the bookkeeping that routes their replies back.
  */
-import type { Address, Output } from './io.js';
+import type { Address, Output } from '../core/io.js';
 import type { SwimDelegate } from './api.js';
 import type { SwimConfig } from './config.js';
 import type { TransmitLimitedQueue } from './broadcast-queue.js';
 import type { Membership } from './membership.js';
-import type { Metrics } from './logger.js';
-import type { Random } from './random.js';
+import type { Metrics } from '../core/logger.js';
+import type { Random } from '../core/random.js';
 import type { Message } from '../wire/messages.js';
 import type { Writer } from '../wire/msgpack.js';
 import { encodeMessage, encodeStreamMessage } from '../wire/memberlist-codec.js';

@@ -16,13 +16,13 @@
  * Everything random comes from the injected `Random`; every deadline lives in one keyed heap, so
  * a seed replays exactly.
  */
-import type { Address, Output, StreamFailure } from './io.js';
+import type { Address, Output, StreamFailure } from '../core/io.js';
 import type { MemberInfo, SwimCore, SwimDelegate, SwimEvent } from './api.js';
-import type { Random } from './random.js';
-import { noopLogger, noopMetrics, type Logger, type Metrics } from './logger.js';
+import type { Random } from '../core/random.js';
+import { noopLogger, noopMetrics, type Logger, type Metrics } from '../core/logger.js';
 import { META_MAX_BYTES, vsnOf, type SwimConfig } from './config.js';
 import { Interner } from './interner.js';
-import { DeadlineHeap } from './deadlines.js';
+import { DeadlineHeap } from '../core/deadlines.js';
 import { TransmitLimitedQueue } from './broadcast-queue.js';
 import { Awareness } from './awareness.js';
 import { Membership, SUSPECT_KEY } from './membership.js';

@@ -4,7 +4,7 @@
  * `::` socket reports for IPv4 peers) back to plain IPv4 so that the core sees one spelling.
  */
 import { isIPv4, isIPv6 } from 'node:net';
-import type { Address } from '../swim/io.js';
+import type { Address } from '../core/io.js';
 
 /**
  * `4` or `6` for a literal IP address, `0` for anything else (host names are not resolved here).

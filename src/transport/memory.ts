@@ -19,8 +19,8 @@
  *   deadline (SYNs vanish). A reply that would arrive after the deadline is dropped; the dialer
  *   gets `timeout` at the deadline.
  */
-import type { Address, StreamFailure } from '../swim/io.js';
-import type { Random } from '../swim/random.js';
+import type { Address, StreamFailure } from '../core/io.js';
+import type { Random } from '../core/random.js';
 import { ConfigError } from '../wire/errors.js';
 import type { HeapRecord } from './event-heap.js';
 

@@ -2,7 +2,7 @@
  * The real transport: one UDP socket and one TCP listener on the same IP:port (memberlist:
  * net_transport.go), behind the small {@link Transport} interface the runtime driver uses.
  */
-import type { Address, StreamFailure } from '../swim/io.js';
+import type { Address, StreamFailure } from '../core/io.js';
 import { TcpEndpoint, type DialRequest, type FrameLength } from './tcp.js';
 import { UdpEndpoint } from './udp.js';
 import { TransportError } from './errors.js';

@@ -8,7 +8,7 @@
  * {@link FrameLength} (wire's `streamFrameLength`) whether one complete message has arrived.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import type { Address, StreamFailure } from '../swim/io.js';
+import type { Address, StreamFailure } from '../core/io.js';
 import { ipFamily, unmapIPv4 } from './address.js';
 import { TransportError, bindFailureReason, errorMessage } from './errors.js';
 

@@ -4,7 +4,7 @@
  * a {@link TransportError} passed to `onError` and never escapes a socket callback.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import type { Address } from '../swim/io.js';
+import type { Address } from '../core/io.js';
 import { ipFamily, toSocketFamily, unmapIPv4 } from './address.js';
 import { TransportError, bindFailureReason, errorMessage } from './errors.js';
 

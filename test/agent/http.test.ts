@@ -11,7 +11,7 @@ import { request } from 'node:http';
 import { startAgent, type AgentIo, type RunningAgent } from '../../src/agent/agent.js';
 import { resolveAgentConfig, type AgentConfigInput } from '../../src/agent/config.js';
 import { TransportError } from '../../src/transport/errors.js';
-import { formatAddress } from '../../src/swim/io.js';
+import { formatAddress } from '../../src/core/io.js';
 import { freePort } from '../helpers/ports.js';
 import { waitUntil } from '../helpers/wait.js';
 

@@ -5,7 +5,7 @@ import { RecentIntents } from '../../src/cluster/intents.js';
 import { pickReconnectTarget } from '../../src/cluster/reap.js';
 import { ConflictTally } from '../../src/cluster/conflict.js';
 import { pickRelayMembers } from '../../src/cluster/relay.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 
 function node(name: string, pmax = 5): NodeInfo {
   return {

@@ -10,8 +10,8 @@
  * - With `periodMs`, every period it sends one ping to each address in `peers` (a deadline-driven
  *   sender, to exercise ticks, pause and resume).
  */
-import type { Address, Output, ProtocolCore, StreamFailure } from '../../src/swim/io.js';
-import { formatAddress } from '../../src/swim/io.js';
+import type { Address, Output, ProtocolCore, StreamFailure } from '../../src/core/io.js';
+import { formatAddress } from '../../src/core/io.js';
 
 /** One received datagram. */
 export interface Received {

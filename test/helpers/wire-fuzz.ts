@@ -6,7 +6,7 @@
  * feeds the results to every public decoder. The only acceptable outcomes are a value or a
  * DecodeError.
  */
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 import { compressMessage, decompressMessage } from '../../src/wire/compress.js';
 import { crc32 } from '../../src/wire/crc32.js';
 import { DecodeError } from '../../src/wire/errors.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Driver } from '../../src/runtime/driver.js';
 import { openNetTransport, type NetTransport } from '../../src/transport/net.js';
 import { realClock } from '../../src/transport/clock.js';
-import type { Address, Output, ProtocolCore, StreamFailure } from '../../src/swim/io.js';
+import type { Address, Output, ProtocolCore, StreamFailure } from '../../src/core/io.js';
 import type { FrameLength } from '../../src/transport/tcp.js';
 import { waitUntil } from '../helpers/wait.js';
 

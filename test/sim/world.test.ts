@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { World } from '../../src/sim/world.js';
 import { EchoCore } from '../helpers/echo-core.js';
-import type { Address } from '../../src/swim/io.js';
+import type { Address } from '../../src/core/io.js';
 
 /** A world of echo cores; node i pings every other node every `periodMs` when given. */
 function echoWorld(

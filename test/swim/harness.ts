@@ -3,11 +3,11 @@
  * output routed to its destination after a fixed latency (the simulator in src/sim is the full
  * world; this is only for focused conversations). Faults are a filter on (from, to, kind).
  */
-import { formatAddress, type Address, type Output } from '../../src/swim/io.js';
+import { formatAddress, type Address, type Output } from '../../src/core/io.js';
 import type { SwimDelegate, SwimEvent } from '../../src/swim/api.js';
 import { Swim, type SwimOptions } from '../../src/swim/swim.js';
 import { resolveConfig, type SwimConfig } from '../../src/swim/config.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 import type { Interner } from '../../src/swim/interner.js';
 
 /** What a fault filter sees. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Interner } from '../../src/swim/interner.js';
 import { ALIVE, DEAD, MemberTable } from '../../src/swim/members.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 
 const V = [1, 5, 2, 2, 5, 5] as const;
 

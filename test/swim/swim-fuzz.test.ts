@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Swim } from '../../src/swim/swim.js';
 import { resolveConfig } from '../../src/swim/config.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 import type { Message, PushNodeState } from '../../src/wire/messages.js';
 import { rawPacket, rawPushPull, stream } from './wire-helpers.js';
 

@@ -9,7 +9,7 @@ import { repoPath } from '../helpers/repo-root.js';
 import { fromHex } from '../helpers/wire-vectors.js';
 import { Swim } from '../../src/swim/swim.js';
 import { resolveConfig } from '../../src/swim/config.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 import type { SwimDelegate, SwimEvent } from '../../src/swim/api.js';
 import { messagesOf, streamMessage } from './wire-helpers.js';
 

@@ -9,7 +9,7 @@ import {
 } from '../../src/wire/memberlist-codec.js';
 import { openPacket, sealPacket } from '../../src/wire/packet.js';
 import { openStream, sealStream } from '../../src/wire/stream.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 
 const rnd = new SeededRandom(99);
 

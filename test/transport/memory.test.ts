@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventHeap } from '../../src/transport/event-heap.js';
 import { MemoryNetwork, NetEventKind, type LinkParams, type NetRecord } from '../../src/transport/memory.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 import { ConfigError } from '../../src/wire/errors.js';
 
 /** A network of `n` endpoints whose deliveries land on a heap we drain by hand. */

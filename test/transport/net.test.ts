@@ -6,7 +6,7 @@ import { openNetTransport, type NetTransport, type TransportHandlers } from '../
 import { TransportError } from '../../src/transport/errors.js';
 import type { FrameLength } from '../../src/transport/tcp.js';
 import { DecodeError } from '../../src/wire/errors.js';
-import type { Address } from '../../src/swim/io.js';
+import type { Address } from '../../src/core/io.js';
 import { deferred, waitUntil, withTimeout } from '../helpers/wait.js';
 
 /**

@@ -10,7 +10,7 @@ import { encodeMessage } from '../../src/wire/memberlist-codec.js';
 import type { Message } from '../../src/wire/messages.js';
 import { Writer } from '../../src/wire/msgpack.js';
 import { openPacket, sealPacket } from '../../src/wire/packet.js';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 import { udpMessage } from '../helpers/wire-arbitraries.js';
 
 const random = new SeededRandom(1);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 import { DecodeError } from '../../src/wire/errors.js';
 import { Keyring } from '../../src/wire/keyring.js';
 import { MAX_STREAM_BYTES } from '../../src/wire/limits.js';

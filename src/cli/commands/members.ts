@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { AgentClientError, agentAddress, callAgent } from '../../agent/client.js';
 import { parseTag } from '../../agent/config.js';
 import { formatTags, type MemberDetailJson } from '../../agent/event-format.js';
-import { formatAddress } from '../../swim/io.js';
+import { formatAddress } from '../../core/io.js';
 import { CliError } from '../errors.js';
 import type { CliCommand } from './index.js';
 

@@ -11,7 +11,7 @@
  * prints it.
  */
 import { createNode, type GossipNode, type NodeMemberEvent } from '../../runtime/node.js';
-import { formatAddress } from '../../swim/io.js';
+import { formatAddress } from '../../core/io.js';
 import { ipFamily, parseHostPort } from '../../transport/address.js';
 import type { Profile } from '../../swim/config.js';
 import { GossipError } from '../../wire/errors.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { DeadlineHeap } from '../../src/swim/deadlines.js';
+import { DeadlineHeap } from '../../src/core/deadlines.js';
 
 test('deadlines pop in time order, ties in insertion order, re-arming moves a key', () => {
   const h = new DeadlineHeap();

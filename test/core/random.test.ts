@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SeededRandom } from '../../src/swim/random.js';
+import { SeededRandom } from '../../src/core/random.js';
 
 test('the same seed yields the same sequence, a different seed another', () => {
   const a = new SeededRandom(7);
