@@ -16,6 +16,7 @@ import { DeadlineHeap } from '../core/deadlines.js';
 import type { Random } from '../core/random.js';
 import { noopLogger, noopMetrics, type Logger, type Metrics } from '../core/logger.js';
 import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
+import { META_MAX_BYTES } from '../wire/limits.js';
 import type {
   SerfFilter,
   SerfJoin,
@@ -56,8 +57,6 @@ import { pickRelayMembers } from './relay.js';
 import { EMPTY_SNAPSHOT, SnapshotState, type SnapshotData } from './snapshot.js';
 import { UserEventBuffer, UserEventCoalescer, type DeliveredUserEvent } from './user-events.js';
 
-/** memberlist's MetaMaxSize. */
-const META_MAX_BYTES = 512;
 /** Prefix of Serf's internal queries (serf: internal_query.go). */
 export const INTERNAL_QUERY_PREFIX = '_serf_';
 /** Prefix of our multicast extension: a query whose receivers deliver a user event (docs/multicast.md). */
@@ -164,7 +163,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
   private readonly pending = new Map<number, PendingResponse>();
   private nextQueryHandle = 1;
   private readonly broadcasts: SerfBroadcasts;
-  private readonly timers = new DeadlineHeap();
+  private readonly timers = DeadlineHeap.ofStrings();
   private readonly coalescer: UserEventCoalescer | undefined;
   private readonly snap: SnapshotState | undefined;
 
@@ -547,7 +546,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
   shutdown(): void {
     this.state = 'shutdown';
     this.broadcasts.reset();
-    for (const t of this.timers.entries()) this.timers.delete(t[0]);
+    this.timers.clear();
   }
 
   // ------------------------------------------------------------------ internals: entry/exit

@@ -18,6 +18,7 @@ import type { Address } from '../core/io.js';
 import { noopLogger, type Logger } from '../core/logger.js';
 import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
 import { streamFrameLength } from '../wire/stream.js';
+import { META_MAX_BYTES } from '../wire/limits.js';
 import { keyFromBase64, validateKey } from '../wire/keyring.js';
 import type { KeyOperationResult, KeyQuery } from '../cluster/keys.js';
 import { parseHostPort } from '../transport/address.js';
@@ -48,8 +49,6 @@ export interface KeyOperationOptions {
   readonly signal?: AbortSignal;
 }
 
-/** memberlist's MetaMaxSize: the encoded tags must fit. */
-const META_MAX_BYTES = 512;
 /** Cap of the join retry backoff. */
 const MAX_JOIN_BACKOFF_MS = 30_000;
 

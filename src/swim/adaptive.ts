@@ -14,10 +14,10 @@
  * Pure like the rest of the core: it only emits packets through the sender.
  */
 import type { AdaptiveDetector } from './detector.js';
-import type { DeadlineHeap } from '../core/deadlines.js';
 import { FinalChecks } from './final-check.js';
 import { ALIVE, SUSPECT } from './members.js';
-import { SUSPECT_KEY, type Membership, type MembershipHooks } from './membership.js';
+import type { Membership, MembershipHooks } from './membership.js';
+import { suspectTimer, type SwimDeadlines } from './timers.js';
 import type { Suspicion } from './suspicion.js';
 import type { Metrics } from '../core/logger.js';
 import type { Sender } from './sender.js';
@@ -27,7 +27,7 @@ import { encodeMessage } from '../wire/memberlist-codec.js';
 /** What the adaptive layer needs from the core. */
 export interface AdaptiveDeps {
   readonly detector: AdaptiveDetector;
-  readonly heap: DeadlineHeap;
+  readonly heap: SwimDeadlines;
   readonly membership: Membership;
   readonly sender: Sender;
   readonly metrics: Metrics;
@@ -131,7 +131,7 @@ export class AdaptiveLayer implements MembershipHooks {
         sus.finalAttempts = 0;
       }
       sus.postpone(ms);
-      this.d.heap.set(SUSPECT_KEY + m.nameOf(id), Math.max(now, sus.deadlineMs));
+      this.d.heap.set(suspectTimer(m.nameOf(id)), Math.max(now, sus.deadlineMs));
     }
   }
 

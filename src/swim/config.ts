@@ -8,6 +8,7 @@
  */
 import { ConfigError } from '../wire/errors.js';
 import { Keyring } from '../wire/keyring.js';
+import { MAX_UDP_PAYLOAD_BYTES, UDP_BUFFER_BYTES } from '../wire/limits.js';
 
 /** memberlist's three default profiles (config.go). */
 export type Profile = 'lan' | 'wan' | 'local';
@@ -166,9 +167,6 @@ export interface SwimConfig {
   readonly allToAllResumeNodes: number;
 }
 
-/** memberlist's MetaMaxSize: node meta is at most this many bytes. */
-export const META_MAX_BYTES = 512;
-
 const LAN: SwimConfig = {
   probeIntervalMs: 1000,
   probeTimeoutMs: 500,
@@ -182,7 +180,7 @@ const LAN: SwimConfig = {
   gossipToTheDeadMs: 30_000,
   tcpTimeoutMs: 10_000,
   awarenessMaxMultiplier: 8,
-  udpBufferBytes: 1400,
+  udpBufferBytes: UDP_BUFFER_BYTES,
   disableTcpPings: false,
   compression: true,
   crc: true,
@@ -251,7 +249,7 @@ const INT_RULES: readonly IntRule[] = [
   ['tcpTimeoutMs', 1, 2 ** 31],
   ['awarenessMaxMultiplier', 1, 1000],
   // Below ~200 bytes not even one alive message fits; above 65,507 a datagram cannot carry it.
-  ['udpBufferBytes', 200, 65_507],
+  ['udpBufferBytes', 200, MAX_UDP_PAYLOAD_BYTES],
   ['protocolMin', 1, 255],
   ['protocolMax', 1, 255],
   ['protocolVersion', 2, 5],

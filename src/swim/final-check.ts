@@ -16,9 +16,9 @@
  * answers, and push-pull brings its newer incarnation.
  */
 import type { AdaptiveDetector } from './detector.js';
-import type { DeadlineHeap } from '../core/deadlines.js';
 import { SUSPECT } from './members.js';
-import { SUSPECT_KEY, type Membership } from './membership.js';
+import type { Membership } from './membership.js';
+import { suspectTimer, type SwimDeadlines } from './timers.js';
 import type { Suspicion } from './suspicion.js';
 import type { Message } from '../wire/messages.js';
 import type { Writer } from '../wire/msgpack.js';
@@ -27,7 +27,7 @@ import type { Metrics } from '../core/logger.js';
 
 /** What the final check needs from the rest of the core. */
 export interface FinalCheckDeps {
-  readonly heap: DeadlineHeap;
+  readonly heap: SwimDeadlines;
   readonly membership: Membership;
   readonly detector: AdaptiveDetector;
   readonly metrics: Metrics;
@@ -84,7 +84,7 @@ export class FinalChecks {
     };
     d.sendToMember(id, [encodeMessage(ping, d.writer), encodeMessage(suspect, d.writer)]);
     d.metrics.incr('gossip_peer_final_check_ping');
-    d.heap.set(SUSPECT_KEY + name, now + d.detector.directTimeoutMs(id));
+    d.heap.set(suspectTimer(name), now + d.detector.directTimeoutMs(id));
     return true;
   }
 
@@ -101,7 +101,7 @@ export class FinalChecks {
     sus.finalAttempts = 0;
     sus.finalSeq = -1;
     sus.deadlineMs = now + sus.minMs;
-    this.d.heap.set(SUSPECT_KEY + m.nameOf(id), sus.deadlineMs);
+    this.d.heap.set(suspectTimer(m.nameOf(id)), sus.deadlineMs);
     return true;
   }
 

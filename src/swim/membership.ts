@@ -26,7 +26,7 @@ import { ipFromBytes } from '../wire/ip.js';
 import type { Interner } from './interner.js';
 import { ABSENT, ALIVE, DEAD, LEFT, MemberTable, SUSPECT, type StateCode, type Vsn6 } from './members.js';
 import type { SwimConfig } from './config.js';
-import type { DeadlineHeap } from '../core/deadlines.js';
+import { suspectTimer, type SwimDeadlines } from './timers.js';
 import type { TransmitLimitedQueue } from './broadcast-queue.js';
 import { Suspicion, expectedConfirmations, suspicionTimeoutMs } from './suspicion.js';
 import type { PreloadBatch } from './preload.js';
@@ -38,14 +38,11 @@ import type { AdaptiveDetector } from './detector.js';
 const STATE_NAMES: readonly MemberState[] = ['alive', 'alive', 'suspect', 'dead', 'left'];
 const ZERO_VSN: Vsn6 = [0, 0, 0, 0, 0, 0];
 
-/** Prefix of suspicion deadline keys in the {@link DeadlineHeap}. */
-export const SUSPECT_KEY = 'suspect:';
-
 /** Everything the state machine shares with the rest of the core. */
 export interface MembershipDeps {
   readonly config: SwimConfig;
   readonly interner: Interner;
-  readonly heap: DeadlineHeap;
+  readonly heap: SwimDeadlines;
   readonly queue: TransmitLimitedQueue;
   readonly awareness: Awareness;
   readonly random: Random;
@@ -306,7 +303,7 @@ export class Membership {
       if (refused && this.hooks !== undefined) existing.cap(now + d.config.refusedSuspicionMs);
       // A final check under way keeps its own pace.
       if ((confirmed || refused) && existing.finalAttempts === 0) {
-        d.heap.set(SUSPECT_KEY + s.node, Math.max(now, existing.deadlineMs));
+        d.heap.set(suspectTimer(s.node), Math.max(now, existing.deadlineMs));
       }
       if (confirmed) {
         const encoded = this.broadcast(s.node, { type: 'suspect', body: s });
@@ -337,7 +334,7 @@ export class Membership {
     const sus = new Suspicion(s.from, now, s.incarnation, k, min, max);
     if (refused && d.detector !== undefined) sus.cap(now + d.config.refusedSuspicionMs);
     this.suspicions.set(id, sus);
-    d.heap.set(SUSPECT_KEY + s.node, sus.deadlineMs);
+    d.heap.set(suspectTimer(s.node), sus.deadlineMs);
     d.events.push({ type: 'suspect', member: this.snapshot(id), from: s.from });
     if (s.from === this.selfName) this.hooks?.originated(now, encoded, id);
   }
@@ -637,10 +634,10 @@ export class Membership {
       const name = it.name(id);
       if (st === SUSPECT) {
         assert(sus !== undefined, `suspect ${name} has no suspicion`);
-        assert(this.d.heap.has(SUSPECT_KEY + name), `suspect ${name} has no suspicion deadline`);
+        assert(this.d.heap.has(suspectTimer(name)), `suspect ${name} has no suspicion deadline`);
       } else {
         assert(sus === undefined, `${name} (state ${st}) has a suspicion`);
-        assert(!this.d.heap.has(SUSPECT_KEY + name), `${name} (state ${st}) has a suspicion deadline`);
+        assert(!this.d.heap.has(suspectTimer(name)), `${name} (state ${st}) has a suspicion deadline`);
       }
     }
     for (const id of this.suspicions.keys()) assert(seen.has(id), `suspicion for unknown member ${id}`);
@@ -671,7 +668,7 @@ export class Membership {
     const sus = this.suspicions.get(id);
     if (sus === undefined) return;
     this.suspicions.delete(id);
-    this.d.heap.delete(SUSPECT_KEY + this.d.interner.name(id));
+    this.d.heap.delete(suspectTimer(this.d.interner.name(id)));
     this.hooks?.suspicionCleared(id, sus);
   }
 

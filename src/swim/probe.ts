@@ -21,13 +21,13 @@ import type { Writer } from '../wire/msgpack.js';
 import { encodeMessage } from '../wire/memberlist-codec.js';
 import { ipFromBytes } from '../wire/ip.js';
 import type { SwimConfig } from './config.js';
-import type { DeadlineHeap } from '../core/deadlines.js';
 import type { Awareness } from './awareness.js';
 import type { Membership } from './membership.js';
 import { ALIVE, DEAD, LEFT } from './members.js';
 import type { Logger, Metrics } from '../core/logger.js';
 import type { Random } from '../core/random.js';
 import type { AdaptiveDetector } from './detector.js';
+import { PROBE_STEP_TIMER, PROBE_TIMER, relayTimer, type SwimDeadlines, type SwimTimer } from './timers.js';
 
 /** What the prober needs from the network side of the core. */
 export interface ProbeNet {
@@ -44,7 +44,7 @@ export interface ProbeNet {
 /** Everything the prober shares with the rest of the core. */
 export interface ProbeDeps {
   readonly config: SwimConfig;
-  readonly heap: DeadlineHeap;
+  readonly heap: SwimDeadlines;
   readonly awareness: Awareness;
   readonly membership: Membership;
   readonly random: Random;
@@ -90,10 +90,9 @@ interface Relay {
 }
 
 /** Deadline keys. */
-const PROBE = 'probe';
+const PROBE = PROBE_TIMER;
 /** The in-flight probe's next step: the direct-ack timeout, then the end of its window. */
-const PROBE_STEP = 'probe-step';
-const RELAY = 'relay:';
+const PROBE_STEP = PROBE_STEP_TIMER;
 
 /** See the module comment. */
 export class Prober {
@@ -119,10 +118,10 @@ export class Prober {
   }
 
   /** Run a due deadline if it is ours; returns false for keys owned by others. */
-  onDeadline(now: number, key: string): boolean {
-    if (key === PROBE) this.probe(now);
-    else if (key === PROBE_STEP) this.probeStep(now);
-    else if (key.startsWith(RELAY)) this.relayTimeout(Number(key.slice(RELAY.length)));
+  onDeadline(now: number, key: SwimTimer): boolean {
+    if (key.kind === 'probe') this.probe(now);
+    else if (key.kind === 'probe-step') this.probeStep(now);
+    else if (key.kind === 'relay') this.relayTimeout(key.seqNo);
     else return false;
     return true;
   }
@@ -355,7 +354,7 @@ export class Prober {
     const relay = this.relays.get(ack.seqNo);
     if (relay !== undefined) {
       this.relays.delete(ack.seqNo);
-      this.d.heap.delete(RELAY + ack.seqNo);
+      this.d.heap.delete(relayTimer(ack.seqNo));
       const fwd: Message = { type: 'ack', body: { seqNo: relay.requesterSeqNo, payload: null } };
       this.d.net.sendMsg(relay.requester, encodeMessage(fwd, this.d.writer));
     }
@@ -401,7 +400,7 @@ export class Prober {
     const port = ind.port === 0 ? d.selfAddr.port : ind.port;
     const seqNo = this.nextSeqNo();
     this.relays.set(seqNo, { requesterSeqNo: ind.seqNo, requester, nack: ind.nack });
-    d.heap.set(RELAY + seqNo, now + d.config.probeTimeoutMs);
+    d.heap.set(relayTimer(seqNo), now + d.config.probeTimeoutMs);
     d.net.sendMsg({ ip: targetIp, port }, encodeMessage(this.ping(seqNo, ind.node), d.writer));
   }
 
@@ -432,7 +431,7 @@ export class Prober {
       check(!h.has(PROBE), 'a probe is scheduled while one is in flight');
       check(h.has(PROBE_STEP), 'probe in flight without its deadline');
     }
-    for (const seq of this.relays.keys()) check(h.has(RELAY + seq), `relay ${seq} without deadline`);
+    for (const seq of this.relays.keys()) check(h.has(relayTimer(seq)), `relay ${seq} without deadline`);
   }
 
   private ping(seqNo: number, node: string): Message {

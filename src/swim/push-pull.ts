@@ -6,7 +6,7 @@
 import type { Address, StreamFailure } from '../core/io.js';
 import type { SwimDelegate, SwimEvent } from './api.js';
 import type { SwimConfig } from './config.js';
-import type { DeadlineHeap } from '../core/deadlines.js';
+import { PUSH_PULL_TIMER, type SwimDeadlines, type SwimTimer } from './timers.js';
 import type { Membership } from './membership.js';
 import { ALIVE } from './members.js';
 import type { Sender } from './sender.js';
@@ -34,7 +34,7 @@ export function pushPullScaleMs(intervalMs: number, n: number): number {
 /** Everything the exchange shares with the rest of the core. */
 export interface PushPullDeps {
   readonly config: SwimConfig;
-  readonly heap: DeadlineHeap;
+  readonly heap: SwimDeadlines;
   readonly membership: Membership;
   readonly delegate: SwimDelegate | undefined;
   readonly sender: Sender;
@@ -58,9 +58,6 @@ interface PendingJoin {
 /** Largest encoded local state the exchange keeps for reuse (about 1,000 members). */
 const MAX_CACHED_STATE_BYTES = 64 * 1024;
 
-/** Deadline key of the periodic push-pull. */
-const PUSH_PULL = 'push-pull';
-
 /** See the module comment. */
 export class PushPullExchange {
   private readonly d: PushPullDeps;
@@ -83,12 +80,13 @@ export class PushPullExchange {
   /** Schedule the first periodic push-pull after a random stagger (state.go pushPullTrigger). */
   start(now: number): void {
     const c = this.d.config;
-    if (c.pushPullIntervalMs > 0) this.d.heap.set(PUSH_PULL, now + this.d.random.int(c.pushPullIntervalMs));
+    if (c.pushPullIntervalMs > 0)
+      this.d.heap.set(PUSH_PULL_TIMER, now + this.d.random.int(c.pushPullIntervalMs));
   }
 
   /** Run a due deadline if it is ours; returns false for keys owned by others. */
-  onDeadline(now: number, key: string): boolean {
-    if (key !== PUSH_PULL) return false;
+  onDeadline(now: number, key: SwimTimer): boolean {
+    if (key.kind !== 'push-pull') return false;
     this.periodic(now);
     return true;
   }
@@ -162,7 +160,7 @@ export class PushPullExchange {
   private periodic(now: number): void {
     const d = this.d;
     const m = d.membership;
-    d.heap.set(PUSH_PULL, now + pushPullScaleMs(d.config.pushPullIntervalMs, m.table.count));
+    d.heap.set(PUSH_PULL_TIMER, now + pushPullScaleMs(d.config.pushPullIntervalMs, m.table.count));
     const target = m.kRandomMembers(1, (id) => id === m.selfId || m.table.state[id] !== ALIVE)[0];
     if (target === undefined) return;
     d.sender.openStream(m.addressOf(target), this.localState(false), now + d.config.tcpTimeoutMs, {

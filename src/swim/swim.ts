@@ -20,12 +20,12 @@ import type { Address, Output, StreamFailure } from '../core/io.js';
 import type { MemberInfo, SwimCore, SwimDelegate, SwimEvent } from './api.js';
 import type { Random } from '../core/random.js';
 import { noopLogger, noopMetrics, type Logger, type Metrics } from '../core/logger.js';
-import { META_MAX_BYTES, vsnOf, type SwimConfig } from './config.js';
+import { vsnOf, type SwimConfig } from './config.js';
 import { Interner } from './interner.js';
-import { DeadlineHeap } from '../core/deadlines.js';
 import { TransmitLimitedQueue } from './broadcast-queue.js';
 import { Awareness } from './awareness.js';
-import { Membership, SUSPECT_KEY } from './membership.js';
+import { Membership } from './membership.js';
+import { GOSSIP_TIMER, LEAVE_TIMER, createSwimDeadlines, type SwimTimer } from './timers.js';
 import { Prober } from './probe.js';
 import { PushPullExchange } from './push-pull.js';
 import { Sender, type SwimCounters } from './sender.js';
@@ -38,7 +38,13 @@ import type { Message } from '../wire/messages.js';
 import { Writer } from '../wire/msgpack.js';
 import { encodeStreamMessage } from '../wire/memberlist-codec.js';
 import { parseIp } from '../wire/ip.js';
-import { COMPOUND_PART_OVERHEAD, CRC_HEADER_BYTES, ENCRYPTION_OVERHEAD } from '../wire/limits.js';
+import {
+  COMPOUND_PART_OVERHEAD,
+  CRC_HEADER_BYTES,
+  ENCRYPTION_OVERHEAD,
+  MAX_UDP_PAYLOAD_BYTES,
+  META_MAX_BYTES,
+} from '../wire/limits.js';
 import { openPacket } from '../wire/packet.js';
 import { openStream } from '../wire/stream.js';
 
@@ -67,12 +73,8 @@ export interface SwimOptions {
   readonly metrics?: Metrics;
 }
 
-const GOSSIP = 'gossip';
-const LEAVE = 'leave';
 /** Upper bound of deadlines run by one tick: a loop guard, never reached by a correct core. */
 const MAX_DEADLINES_PER_TICK = 1_000_000;
-/** Largest UDP payload (65,535 − 8 UDP − 20 IPv4 header bytes). */
-const MAX_DATAGRAM_BYTES = 65_507;
 
 /** See the module comment. */
 export class Swim implements SwimCore {
@@ -84,7 +86,7 @@ export class Swim implements SwimCore {
   private readonly delegate: SwimDelegate | undefined;
   private readonly logger: Logger;
   private readonly metrics: Metrics;
-  private readonly heap = new DeadlineHeap();
+  private readonly heap = createSwimDeadlines();
   private readonly queue: TransmitLimitedQueue;
   private readonly awareness: Awareness;
   private readonly membership: Membership;
@@ -242,7 +244,7 @@ export class Swim implements SwimCore {
     this.prober.start(now);
     if (this.config.gossipIntervalMs > 0 && this.config.gossipNodes > 0) {
       this.gossipNext = now + this.random.int(this.config.gossipIntervalMs);
-      this.heap.set(GOSSIP, this.gossipNext);
+      this.heap.set(GOSSIP_TIMER, this.gossipNext);
     }
     this.pushPull.start(now);
   }
@@ -497,7 +499,7 @@ export class Swim implements SwimCore {
       this.leaveFinished(false),
     );
     if (!m.anyOtherAlive()) this.leaveFinished(false);
-    else if (timeoutMs > 0 && this.leaveState === 'waiting') this.heap.set(LEAVE, now + timeoutMs);
+    else if (timeoutMs > 0 && this.leaveState === 'waiting') this.heap.set(LEAVE_TIMER, now + timeoutMs);
     if (this.gossipIdle) this.wakeGossip(now);
   }
 
@@ -526,7 +528,7 @@ export class Swim implements SwimCore {
   /** Send one memberlist user message (08 + body) straight to `to` over UDP (memberlist SendToAddress). */
   sendUserMessage(_now: number, to: Address, body: Uint8Array): void {
     const max =
-      MAX_DATAGRAM_BYTES - 1 - CRC_HEADER_BYTES - (this.config.keyring !== null ? ENCRYPTION_OVERHEAD : 0);
+      MAX_UDP_PAYLOAD_BYTES - 1 - CRC_HEADER_BYTES - (this.config.keyring !== null ? ENCRYPTION_OVERHEAD : 0);
     if (body.length > max) throw new TooLargeError(`user message of ${body.length} bytes exceeds a datagram`);
     this.sender.sendUser(to, body);
   }
@@ -566,7 +568,7 @@ export class Swim implements SwimCore {
       }
     }
     if (this.config.gossipIntervalMs > 0 && this.config.gossipNodes > 0) {
-      const armed = this.heap.has(GOSSIP);
+      const armed = this.heap.has(GOSSIP_TIMER);
       if (armed === this.gossipIdle)
         throw new Error('swim invariant violated: gossip ticker armed iff not idle');
       if (this.gossipIdle && this.queue.numQueued() > 0) {
@@ -617,15 +619,14 @@ export class Swim implements SwimCore {
     if (!this.broadcastsPending()) return;
     this.gossipIdle = false;
     this.gossipNext = nextGridTime(this.gossipNext, this.config.gossipIntervalMs, now);
-    this.heap.set(GOSSIP, this.gossipNext);
+    this.heap.set(GOSSIP_TIMER, this.gossipNext);
   }
 
-  private runDeadline(now: number, key: string): void {
+  private runDeadline(now: number, key: SwimTimer): void {
     if (this.prober.onDeadline(now, key) || this.pushPull.onDeadline(now, key)) return;
-    if (key === GOSSIP) this.gossip(now);
-    else if (key === LEAVE) this.leaveFinished(true);
-    else if (key.startsWith(SUSPECT_KEY))
-      this.membership.suspicionTimeout(now, key.slice(SUSPECT_KEY.length));
+    if (key.kind === 'gossip') this.gossip(now);
+    else if (key.kind === 'leave') this.leaveFinished(true);
+    else if (key.kind === 'suspect') this.membership.suspicionTimeout(now, key.node);
   }
 
   private handleGossip(now: number, from: Address, msg: Message): void {
@@ -659,7 +660,7 @@ export class Swim implements SwimCore {
       this.gossipIdle = true;
       return;
     }
-    this.heap.set(GOSSIP, this.gossipNext);
+    this.heap.set(GOSSIP_TIMER, this.gossipNext);
     const m = this.membership;
     const t = m.table;
     const targets = m.kRandomMembers(c.gossipNodes, (id) => {
@@ -690,7 +691,7 @@ export class Swim implements SwimCore {
   private leaveFinished(timedOut: boolean): void {
     if (this.leaveState !== 'waiting') return;
     this.leaveState = 'done';
-    this.heap.delete(LEAVE);
+    this.heap.delete(LEAVE_TIMER);
     this.events.push(timedOut ? { type: 'leave-done', timedOut: true } : { type: 'leave-done' });
   }
 

@@ -11,6 +11,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Address, StreamFailure } from '../core/io.js';
 import { ipFamily, unmapIPv4 } from './address.js';
 import { TransportError, bindFailureReason, errorMessage } from './errors.js';
+import { MAX_STREAM_BYTES as WIRE_MAX_STREAM_BYTES } from '../wire/limits.js';
 
 /**
  * Length of the first complete stream message at the start of `buf`, `undefined` while more bytes
@@ -22,10 +23,11 @@ export type FrameLength = (buf: Uint8Array) => number | undefined;
 export const MAX_INBOUND_STREAMS = 128;
 
 /**
- * The largest stream we buffer. memberlist refuses encrypted push/pull state above 20 MiB
- * (net.go `maxPushStateBytes`); plaintext has no limit there, but we bound memory anyway.
+ * The largest stream we buffer: wire's stream limit (memberlist's `maxPushStateBytes`, 20 MiB,
+ * which memberlist applies to encrypted push/pull state only; we bound memory anyway) plus 64 KiB
+ * for the framing around it.
  */
-export const MAX_STREAM_BYTES = 20 * 1024 * 1024 + 64 * 1024;
+export const MAX_STREAM_BYTES = WIRE_MAX_STREAM_BYTES + 64 * 1024;
 
 /** What the TCP endpoint reports to its owner. */
 export interface TcpHandlers {

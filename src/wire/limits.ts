@@ -19,6 +19,9 @@ export const ENCRYPTION_OVERHEAD_V0 = 45;
 /** Budget for one gossip packet (memberlist: config.go `UDPBufferSize`). */
 export const UDP_BUFFER_BYTES = 1400;
 
+/** Largest UDP payload: 65,535 − 8 (UDP header) − 20 (IPv4 header) bytes. */
+export const MAX_UDP_PAYLOAD_BYTES = 65_507;
+
 /** Largest node metadata (Serf tags) a sender may advertise (memberlist: memberlist.go `MetaMaxSize`). */
 export const META_MAX_BYTES = 512;
 

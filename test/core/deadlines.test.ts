@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { DeadlineHeap } from '../../src/core/deadlines.js';
 
 test('deadlines pop in time order, ties in insertion order, re-arming moves a key', () => {
-  const h = new DeadlineHeap();
+  const h = DeadlineHeap.ofStrings();
   h.set('b', 10);
   h.set('a', 10);
   h.set('c', 5);
@@ -30,7 +30,7 @@ test('property: the heap agrees with a sorted model under random set/delete/pop'
         { maxLength: 300 },
       ),
       (ops) => {
-        const h = new DeadlineHeap();
+        const h = DeadlineHeap.ofStrings();
         const model = new Map<string, [number, number]>();
         let seq = 0;
         for (const [op, k, at] of ops) {
