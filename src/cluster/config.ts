@@ -60,8 +60,7 @@ export interface SerfConfig {
   readonly rejoinAfterLeave: boolean;
 }
 
-const DEFAULTS: Omit<SerfConfig, 'nodeName'> = {
-  tags: {},
+const TUNABLE_DEFAULTS: Omit<SerfConfig, 'nodeName' | 'tags'> = {
   protocolVersion: 5,
   broadcastTimeoutMs: 5000,
   leavePropagateDelayMs: 1000,
@@ -90,7 +89,7 @@ const DEFAULTS: Omit<SerfConfig, 'nodeName'> = {
 /** Serf's hard cap on user events (serf: serf.go `UserEventSizeLimit`). */
 export const USER_EVENT_SIZE_HARD_LIMIT = 9 * 1024;
 
-const INT_RULES: readonly [keyof SerfConfig, number, number][] = [
+const INT_RULES: readonly [keyof SerfTunables, number, number][] = [
   ['protocolVersion', 2, 5],
   ['broadcastTimeoutMs', 0, 2 ** 31],
   ['leavePropagateDelayMs', 0, 2 ** 31],
@@ -114,16 +113,62 @@ const INT_RULES: readonly [keyof SerfConfig, number, number][] = [
   ['userQuiescentPeriodMs', 0, 2 ** 31],
 ];
 
+/**
+ * Every Serf tunable, without the node's identity (name and tags): what a node's configuration
+ * resolves once (runtime/stack.ts `resolveStackConfig`) before the name is known (it may derive
+ * from the bound port).
+ */
+export type SerfTunables = Omit<SerfConfig, 'nodeName' | 'tags'>;
+
+/**
+ * Complete, frozen tunables: serf's defaults overridden by `partial`. Throws one ConfigError
+ * listing every problem (unknown keys, wrong types, out-of-range values).
+ */
+export function resolveSerfTunables(partial: Partial<SerfTunables> = {}): SerfTunables {
+  const problems: string[] = [];
+  const out = collect(partial, problems);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as unknown as SerfTunables;
+}
+
+/**
+ * The core's configuration: resolved tunables plus the node's identity. Nothing is validated
+ * again; the name and tags were checked where the node's options were resolved.
+ */
+export function serfConfigFor(
+  tunables: SerfTunables,
+  nodeName: string,
+  tags: Readonly<Record<string, string>>,
+): SerfConfig {
+  return Object.freeze({ ...tunables, nodeName, tags: Object.freeze({ ...tags }) });
+}
+
 /** Build a complete, frozen configuration; throws one ConfigError listing every problem. */
 export function resolveSerfConfig(partial: Partial<SerfConfig> & { nodeName: string }): SerfConfig {
   const problems: string[] = [];
-  const out: Record<string, unknown> = { ...DEFAULTS };
+  const { nodeName, tags, ...rest } = partial;
+  if (typeof nodeName !== 'string' || nodeName.length === 0)
+    problems.push('nodeName: must be a non-empty string');
+  const out = collect(rest, problems);
+  const t: unknown = tags ?? {};
+  if (typeof t !== 'object' || t === null || Object.values(t).some((v) => typeof v !== 'string')) {
+    problems.push('tags: must be an object of string values');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return serfConfigFor(out as unknown as SerfTunables, nodeName, t as Record<string, string>);
+}
+
+/** Defaults overridden by `partial`, every problem pushed to `problems`. */
+function collect(partial: Partial<SerfTunables>, problems: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...TUNABLE_DEFAULTS };
+  if (partial === null || typeof partial !== 'object') {
+    problems.push(`config: must be an object (got ${partial === null ? 'null' : typeof partial})`);
+    return out;
+  }
   for (const [k, v] of Object.entries(partial)) {
-    if (k !== 'nodeName' && !Object.hasOwn(DEFAULTS, k)) problems.push(`${k}: unknown option`);
+    if (!Object.hasOwn(TUNABLE_DEFAULTS, k)) problems.push(`${k}: unknown option`);
     else if (v !== undefined) out[k] = v;
   }
-  if (typeof out.nodeName !== 'string' || out.nodeName.length === 0)
-    problems.push('nodeName: must be a non-empty string');
   for (const [k, min, max] of INT_RULES) {
     const v = out[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
@@ -133,12 +178,5 @@ export function resolveSerfConfig(partial: Partial<SerfConfig> & { nodeName: str
   for (const k of ['enableNameConflictResolution', 'rejoinAfterLeave'] as const) {
     if (typeof out[k] !== 'boolean') problems.push(`${k}: must be a boolean`);
   }
-  const tags = out.tags;
-  if (typeof tags !== 'object' || tags === null || Object.values(tags).some((v) => typeof v !== 'string')) {
-    problems.push('tags: must be an object of string values');
-  } else {
-    out.tags = Object.freeze(Object.fromEntries(Object.entries(tags)));
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(out) as unknown as SerfConfig;
+  return out;
 }

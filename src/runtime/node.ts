@@ -11,14 +11,10 @@ import type { Member } from '../cluster/members.js';
 import type { MemberFilter } from '../cluster/member-filter.js';
 import type { SerfEvent } from '../cluster/events.js';
 import type { Serf } from '../cluster/serf.js';
-import { encodeTags } from '../cluster/codec.js';
-import { resolveSerfConfig } from '../cluster/config.js';
-import { resolveConfig } from '../swim/config.js';
 import type { Address } from '../core/io.js';
 import { noopLogger, type Logger } from '../core/logger.js';
-import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
+import { ConfigError, GossipError, StateError } from '../wire/errors.js';
 import { streamFrameLength } from '../wire/stream.js';
-import { META_MAX_BYTES } from '../wire/limits.js';
 import { keyFromBase64, validateKey } from '../wire/keyring.js';
 import type { KeyOperationResult, KeyQuery } from '../cluster/keys.js';
 import { parseHostPort } from '../transport/address.js';
@@ -27,13 +23,7 @@ import type { TransportError } from '../transport/errors.js';
 import { openNetTransport, type Transport, type TransportHandlers } from '../transport/net.js';
 import { Driver } from './driver.js';
 import { createEventStream, type EventSink, type EventStreamOptions } from './event-stream.js';
-import {
-  defaultNodeName,
-  DEFAULT_PORT,
-  resolveNodeOptions,
-  type NodeOptions,
-  type ResolvedNodeOptions,
-} from './options.js';
+import { defaultNodeName, DEFAULT_PORT, resolveNodeConfig, type NodeOptions } from './options.js';
 import { CryptoRandom } from './random.js';
 import { keepJoined } from './rejoin.js';
 import { buildStack } from './stack.js';
@@ -636,24 +626,6 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   }
 }
 
-/** Collects every problem of the memberlist and Serf tunables, for one ConfigError. */
-function configProblems(o: ResolvedNodeOptions): string[] {
-  const problems: string[] = [];
-  try {
-    resolveConfig(o.swim, o.profile);
-  } catch (err) {
-    if (err instanceof ConfigError) problems.push(...err.problems.map((p) => `swim.${p}`));
-    else throw err;
-  }
-  try {
-    resolveSerfConfig({ ...o.serf, nodeName: o.name ?? 'placeholder', tags: o.tags });
-  } catch (err) {
-    if (err instanceof ConfigError) problems.push(...err.problems.map((p) => `serf.${p}`));
-    else throw err;
-  }
-  return problems;
-}
-
 /**
  * Creates and starts a node: validates every option (one `ConfigError` listing every problem),
  * binds UDP+TCP (`TransportError`, code `GP_ERR_TRANSPORT`, e.g. port in use), starts the
@@ -663,28 +635,13 @@ function configProblems(o: ResolvedNodeOptions): string[] {
  * delivered right after, so listeners attached at once see them.
  */
 export async function createNode(options: NodeOptions = {}): Promise<GossipNode> {
-  let o: ResolvedNodeOptions;
-  try {
-    o = resolveNodeOptions(options);
-  } catch (err) {
-    // Report option and tunable problems together.
-    if (err instanceof ConfigError && options && typeof options === 'object') {
-      const extra = safeConfigProblems(options);
-      throw new ConfigError([...err.problems, ...extra]);
-    }
-    throw err;
-  }
-  const problems = configProblems(o);
-  if (problems.length > 0) throw new ConfigError(problems);
-  if (encodeTags(o.tags).length > META_MAX_BYTES) {
-    throw new TooLargeError(`Encoded length of tags exceeds limit of ${META_MAX_BYTES} bytes`);
-  }
+  // The one resolution of this node's configuration; everything below uses its finished values.
+  const o = resolveNodeConfig(options);
   if (o.signal?.aborted) throw abortedError('createNode');
 
   const logger = o.logger ?? noopLogger;
   const clock = realClock();
   const random = new CryptoRandom();
-  const swimConfig = resolveConfig(o.swim, o.profile);
 
   let node: GossipNode | undefined;
   let driverHandlers: TransportHandlers | undefined;
@@ -694,7 +651,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     onError: (err) => driverHandlers?.onError(err),
   };
   const transport = await openNetTransport(
-    { bind: o.bind, frameLength: streamFrameLength, tcpTimeoutMs: swimConfig.tcpTimeoutMs },
+    { bind: o.bind, frameLength: streamFrameLength, tcpTimeoutMs: o.stack.swim.tcpTimeoutMs },
     handlers,
   );
   try {
@@ -704,7 +661,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     const log = logger.child({ node: name });
     const restored =
       o.snapshotPath !== undefined
-        ? readSnapshotFile(o.snapshotPath, o.serf.rejoinAfterLeave ?? false)
+        ? readSnapshotFile(o.snapshotPath, o.stack.serf.rejoinAfterLeave)
         : undefined;
     const stack = buildStack({
       ...(restored !== undefined ? { snapshot: restored } : {}),
@@ -713,9 +670,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
       advertise,
       tags: o.tags,
       keys: o.keys,
-      profile: o.profile,
-      swim: o.swim,
-      serf: o.serf,
+      config: o.stack,
       now: clock.now(),
       random,
       logger: log,
@@ -777,18 +732,4 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
   // Held-back events go out after the caller's continuation attached its listeners.
   setImmediate(() => started.releaseBacklog());
   return started;
-}
-
-function safeConfigProblems(options: NodeOptions): string[] {
-  try {
-    return configProblems({
-      name: typeof options.name === 'string' ? options.name : undefined,
-      profile: options.profile === 'wan' || options.profile === 'local' ? options.profile : 'lan',
-      swim: options.swim && typeof options.swim === 'object' ? options.swim : {},
-      serf: options.serf && typeof options.serf === 'object' ? options.serf : {},
-      tags: {},
-    } as unknown as ResolvedNodeOptions);
-  } catch {
-    return [];
-  }
 }

@@ -1,14 +1,18 @@
 /**
- * The options of {@link createNode}, their documented defaults, and their validation: every
- * problem is collected and reported at once in one `ConfigError` before anything is started.
+ * The options of {@link createNode}, their documented defaults, and their resolution: the one
+ * place a node's configuration is validated (every problem reported at once in one `ConfigError`
+ * before anything is started) and turned into the finished values the runtime and the protocol
+ * cores use ({@link NodeConfig}). Nothing below validates them again.
  */
 import { hostname, networkInterfaces } from 'node:os';
 import type { Address } from '../core/io.js';
 import type { Logger, Metrics } from '../core/logger.js';
-import type { Profile, SwimConfig } from '../swim/config.js';
-import type { SerfConfig } from '../cluster/config.js';
-import { ConfigError } from '../wire/errors.js';
+import type { Profile } from '../swim/config.js';
+import { META_MAX_BYTES } from '../wire/limits.js';
+import { encodeTags } from '../cluster/codec.js';
+import { ConfigError, TooLargeError } from '../wire/errors.js';
 import { ipFamily, parseHostPort } from '../transport/address.js';
+import { checkStackConfig, type StackConfig, type StackConfigInput } from './stack.js';
 
 /** Serf's and memberlist's default port. */
 export const DEFAULT_PORT = 7946;
@@ -55,10 +59,10 @@ export interface NodeOptions {
   readonly metrics?: Metrics;
   /** Aborts `createNode` (and its initial join) and, once running, closes the node. */
   readonly signal?: AbortSignal;
-  /** Advanced: memberlist tunables over the profile's values (see `SwimConfig`). */
-  readonly swim?: Partial<SwimConfig>;
+  /** Advanced: memberlist tunables over the profile's values (see `SwimConfig`; not the keyring). */
+  readonly swim?: StackConfigInput['swim'];
   /** Advanced: Serf tunables (see `SerfConfig`). */
-  readonly serf?: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
+  readonly serf?: StackConfigInput['serf'];
   /**
    * A snapshot file (serf's `-snapshot`): members and Lamport clocks are persisted there
    * atomically, so a restarted node rejoins the members it knew and replays no old event.
@@ -84,8 +88,8 @@ export interface RejoinSettings {
   readonly maxIntervalMs?: number;
 }
 
-/** Options after validation and defaulting. */
-export interface ResolvedNodeOptions {
+/** A node's configuration after validation and defaulting: finished values, frozen. */
+export interface NodeConfig {
   /** Explicit name, or undefined to derive `<hostname>-<port>` once the port is known. */
   readonly name: string | undefined;
   readonly bind: Address;
@@ -102,8 +106,8 @@ export interface ResolvedNodeOptions {
   readonly logger: Logger | undefined;
   readonly metrics: Metrics | undefined;
   readonly signal: AbortSignal | undefined;
-  readonly swim: Partial<SwimConfig>;
-  readonly serf: Partial<Omit<SerfConfig, 'nodeName' | 'tags'>>;
+  /** memberlist's and Serf's tunables, resolved for `profile` (see `resolveStackConfig`). */
+  readonly stack: StackConfig;
   readonly snapshotPath: string | undefined;
   /** false = off; otherwise the seeds (default `join`) and intervals. */
   readonly rejoin: false | { seeds: readonly Address[]; minIntervalMs: number; maxIntervalMs: number };
@@ -130,8 +134,11 @@ const KNOWN = new Set([
 
 const LOGGER_METHODS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'child'] as const;
 
-/** Validates `opts`; throws one {@link ConfigError} listing every problem. */
-export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions {
+/**
+ * Validates and resolves `opts`, tunables included. Throws one {@link ConfigError} listing every
+ * problem, then `TooLargeError` when the tags do not fit in node meta.
+ */
+export function resolveNodeConfig(opts: NodeOptions = {}): NodeConfig {
   if (opts === null || typeof opts !== 'object') throw new ConfigError(['options: must be an object']);
   const problems: string[] = [];
   for (const k of Object.keys(opts)) if (!KNOWN.has(k)) problems.push(`${k}: unknown option`);
@@ -246,7 +253,7 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     problems.push('signal: must be an AbortSignal');
   for (const k of ['swim', 'serf'] as const) {
     const v = opts[k];
-    if (v !== undefined && (v === null || typeof v !== 'object')) problems.push(`${k}: must be an object`);
+    if (v !== undefined && !isObject(v)) problems.push(`${k}: must be an object`);
   }
   if (
     opts.snapshotPath !== undefined &&
@@ -255,7 +262,7 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     problems.push('snapshotPath: must be a non-empty file path');
   }
 
-  let rejoin: ResolvedNodeOptions['rejoin'] = { seeds: join, minIntervalMs: 1000, maxIntervalMs: 30_000 };
+  let rejoin: NodeConfig['rejoin'] = { seeds: join, minIntervalMs: 1000, maxIntervalMs: 30_000 };
   if (opts.rejoin === false) rejoin = false;
   else if (opts.rejoin !== undefined && opts.rejoin !== true) {
     const r = opts.rejoin as RejoinSettings;
@@ -287,8 +294,20 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     }
   }
 
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
+  // The tunables: checked together with the options above, resolved here once.
+  const stackInput = {
+    profile,
+    ...(isObject(opts.swim) ? { swim: opts.swim } : {}),
+    ...(isObject(opts.serf) ? { serf: opts.serf } : {}),
+  };
+  const stack = checkStackConfig(stackInput);
+  problems.push(...stack.problems);
+
+  if (problems.length > 0 || stack.config === undefined) throw new ConfigError(problems);
+  if (encodeTags(tags).length > META_MAX_BYTES) {
+    throw new TooLargeError(`Encoded length of tags exceeds limit of ${META_MAX_BYTES} bytes`);
+  }
+  return Object.freeze({
     name,
     bind,
     advertiseIp: advertiseIp as string,
@@ -302,11 +321,14 @@ export function resolveNodeOptions(opts: NodeOptions = {}): ResolvedNodeOptions 
     logger: opts.logger,
     metrics: opts.metrics,
     signal: opts.signal,
-    swim: opts.swim ?? {},
-    serf: opts.serf ?? {},
+    stack: stack.config,
     snapshotPath: opts.snapshotPath,
     rejoin,
-  };
+  });
+}
+
+function isObject(v: unknown): v is object {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 /** The default node name for `port`: `<hostname>-<port>`. */

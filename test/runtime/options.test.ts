@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveNodeOptions, defaultNodeName } from '../../src/runtime/options.js';
+import { resolveNodeConfig, defaultNodeName } from '../../src/runtime/options.js';
 import { ConfigError } from '../../src/wire/errors.js';
 
 test('defaults: bind 0.0.0.0:7946, lan profile, no seeds, no keys, three join attempts', () => {
-  const o = resolveNodeOptions({ bind: '127.0.0.1:0' });
+  const o = resolveNodeConfig({ bind: '127.0.0.1:0' });
   assert.deepEqual(o.bind, { ip: '127.0.0.1', port: 0 });
   assert.equal(o.advertiseIp, '127.0.0.1');
   assert.equal(o.advertisePort, undefined);
@@ -12,11 +12,11 @@ test('defaults: bind 0.0.0.0:7946, lan profile, no seeds, no keys, three join at
   assert.deepEqual(o.join, []);
   assert.deepEqual(o.keys, []);
   assert.equal(o.joinAttempts, 3);
-  assert.deepEqual(resolveNodeOptions({}).bind, { ip: '0.0.0.0', port: 7946 });
+  assert.deepEqual(resolveNodeConfig({}).bind, { ip: '0.0.0.0', port: 7946 });
 });
 
 test('IPv6 bind, advertise with and without a port, seeds with default port', () => {
-  const o = resolveNodeOptions({
+  const o = resolveNodeConfig({
     bind: '[::1]:7000',
     advertise: '10.1.2.3',
     join: ['[::1]:7001', '127.0.0.1'],
@@ -28,14 +28,14 @@ test('IPv6 bind, advertise with and without a port, seeds with default port', ()
     { ip: '::1', port: 7001 },
     { ip: '127.0.0.1', port: 7946 },
   ]);
-  const p = resolveNodeOptions({ bind: '127.0.0.1:0', advertise: '192.0.2.7:9000' });
+  const p = resolveNodeConfig({ bind: '127.0.0.1:0', advertise: '192.0.2.7:9000' });
   assert.equal(p.advertisePort, 9000);
 });
 
 test('an encryption key is accepted as base64 or bytes, an array as a keyring with the first key primary', () => {
   const k1 = Buffer.alloc(32, 1).toString('base64');
   const k2 = new Uint8Array(16).fill(2);
-  const o = resolveNodeOptions({ bind: '127.0.0.1:0', encryptKey: [k1, k2] });
+  const o = resolveNodeConfig({ bind: '127.0.0.1:0', encryptKey: [k1, k2] });
   assert.equal(o.keys.length, 2);
   assert.deepEqual([...o.keys[0]!], Array(32).fill(1));
   assert.deepEqual([...o.keys[1]!], Array(16).fill(2));
@@ -44,7 +44,7 @@ test('an encryption key is accepted as base64 or bytes, an array as a keyring wi
 test('bad options are all reported in one ConfigError', () => {
   let caught: unknown;
   try {
-    resolveNodeOptions({
+    resolveNodeConfig({
       name: '',
       bind: 'localhost:99999',
       advertise: '0.0.0.0',
