@@ -18,11 +18,21 @@ export interface Address {
   readonly port: number;
 }
 
-/** Why an outbound stream produced no reply. */
+/**
+ * Why an outbound stream produced no reply. The first three tell the kinds of silence of
+ * docs/failure-detection.md apart, from what the far side's kernel did with the handshake:
+ *
+ * - `refused`: it answered with a reset — the host is up, nothing listens on that port;
+ * - `unreachable`: nobody answered the handshake by the stream's `connectDeadline` (or its
+ *   `deadline`), or the network reported the host unreachable — host down, path cut;
+ * - `timeout`: the handshake completed (a kernel is there) but no complete reply came before the
+ *   deadline — the process is stalled or slow.
+ */
 export type StreamFailure =
-  | { readonly kind: 'connect' } // refused / unreachable
-  | { readonly kind: 'timeout' } // no complete reply before the deadline
-  | { readonly kind: 'closed' } // peer closed without a complete reply
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'unreachable' }
+  | { readonly kind: 'timeout' }
+  | { readonly kind: 'closed' } // the peer closed without a complete reply
   | { readonly kind: 'error'; readonly message: string };
 
 /** One thing the driver must do on the core's behalf. */
@@ -33,7 +43,9 @@ export type Output =
    * Open a TCP connection to `to`, write `bytes`, read exactly one framed reply (see wire's
    * stream framing), close, and report it with `handleStreamReply(now, id, reply)`. If no complete
    * reply arrives by `deadline` (absolute ms, same clock as `now`), report a {@link StreamFailure}.
-   * `expectReply: false` (one-way messages) → write, close, and report nothing.
+   * `expectReply: false` (one-way messages) → write, close, and report nothing. With
+   * `connectDeadline` (absolute ms, at most `deadline`), a handshake not complete by then is given
+   * up and reported `unreachable` at that time.
    */
   | {
       readonly kind: 'stream';
@@ -41,6 +53,7 @@ export type Output =
       readonly to: Address;
       readonly bytes: Uint8Array;
       readonly deadline: number;
+      readonly connectDeadline?: number;
       readonly expectReply: boolean;
     };
 

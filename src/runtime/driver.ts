@@ -156,8 +156,15 @@ export class Driver<E> {
       return;
     }
     const { id, expectReply } = out;
+    const now = this.#clock.now();
     const p = transport
-      .dial({ to: out.to, bytes: out.bytes, timeoutMs: out.deadline - this.#clock.now(), expectReply })
+      .dial({
+        to: out.to,
+        bytes: out.bytes,
+        timeoutMs: out.deadline - now,
+        ...(out.connectDeadline !== undefined ? { connectTimeoutMs: out.connectDeadline - now } : {}),
+        expectReply,
+      })
       .then((reply) => {
         if (!expectReply || reply === null) return;
         this.#input('stream reply', out.to, (now) => this.#core.handleStreamReply(now, id, reply));

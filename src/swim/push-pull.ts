@@ -242,8 +242,10 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 
 function describeFailure(f: StreamFailure): string {
   switch (f.kind) {
-    case 'connect':
-      return 'connection refused or unreachable';
+    case 'refused':
+      return 'connection refused';
+    case 'unreachable':
+      return 'no answer to the connection attempt (host unreachable)';
     case 'timeout':
       return 'i/o timeout';
     case 'closed':

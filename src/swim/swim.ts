@@ -409,7 +409,7 @@ export class Swim implements SwimCore {
     }
     this.fallbackStreams.delete(s.seqNo);
     let ok = false;
-    const refused = !(reply instanceof Uint8Array) && reply.kind === 'connect';
+    const refused = !(reply instanceof Uint8Array) && reply.kind === 'refused';
     if (reply instanceof Uint8Array) {
       try {
         const m = openStream(reply, this.config.keyring);

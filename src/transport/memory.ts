@@ -11,13 +11,19 @@
  * - **UDP**: per-link (or default) one-way delay `delayMs + U[0, jitterMs]`, loss probability,
  *   duplication probability (the copy gets its own delay), reordering probability (the packet is
  *   held an extra `U[1, reorderMs]`). A partition is checked when the packet is sent.
- * - **TCP streams** (the `stream` output of `src/swim/io.ts`) as request + reply, each leg paying
+ * - **TCP streams** (the `stream` output of `src/core/io.ts`) as request + reply, each leg paying
  *   the link delay. TCP retransmits, so link loss does not lose a stream: each lost segment costs a
  *   retransmission timeout instead (SYN: 1 s, data: 200 ms, doubling — Linux defaults), which can
- *   push the exchange past its deadline. To a crashed endpoint (socket closed) → `connect` failure
- *   after one round trip (the RST). To an unknown address or across a partition → `timeout` at the
- *   deadline (SYNs vanish). A reply that would arrive after the deadline is dropped; the dialer
- *   gets `timeout` at the deadline.
+ *   push the exchange past its deadline. The three kinds of silence (docs/failure-detection.md)
+ *   follow from what the far side's kernel does with the handshake:
+ *   - a **crashed** process (socket closed, host up) → `refused` after one round trip (the RST);
+ *   - a **cut-off** host (unknown address, or across a partition) answers nothing → `unreachable`
+ *     at the connect deadline (the stream's `connectDeadline`, else its `deadline`); so does a
+ *     handshake whose retransmissions push it past that deadline;
+ *   - a **paused** process (SIGSTOP; the world queues what reaches it) still has its kernel
+ *     complete the handshake → the request is delivered to its backlog and the dialer gets
+ *     `timeout` at the deadline unless the process resumes and answers in time.
+ *   A reply that would arrive after the deadline is dropped; the dialer gets `timeout` then.
  */
 import type { Address, StreamFailure } from '../core/io.js';
 import type { Random } from '../core/random.js';
@@ -328,6 +334,7 @@ export class MemoryNetwork {
       readonly to: Address;
       readonly bytes: Uint8Array;
       readonly deadline: number;
+      readonly connectDeadline?: number;
       readonly expectReply: boolean;
     },
   ): void {
@@ -347,23 +354,30 @@ export class MemoryNetwork {
       expectReply: out.expectReply,
       done: false,
     };
+    // The dialer gives up on the handshake at its connect deadline (never after the deadline).
+    const connectBy = Math.min(out.deadline, out.connectDeadline ?? out.deadline);
     if (dst < 0 || (this.cuts.length > 0 && (this.blocked(from, dst) || this.blocked(dst, from)))) {
-      this.failAt(Math.max(now, out.deadline), stream, { kind: 'timeout' });
+      // SYNs vanish: nobody answers the handshake.
+      if (out.expectReply) this.failAt(Math.max(now, connectBy), stream, { kind: 'unreachable' });
       return;
     }
     const there = this.link(from, dst);
     const back = this.link(dst, from);
     if (!this.up[dst]) {
       // The kernel answers a SYN to a closed port with RST: refused after one round trip.
-      this.failAt(now + this.segmentDelay(there, 0) + this.segmentDelay(back, 0), stream, {
-        kind: 'connect',
-      });
+      const t = now + this.segmentDelay(there, 0) + this.segmentDelay(back, 0);
+      if (out.expectReply) this.failAt(t, stream, { kind: 'refused' });
       return;
     }
     const connected = now + this.segmentDelay(there, SYN_RTO_MS) + this.segmentDelay(back, SYN_RTO_MS);
     const arrival = connected + this.segmentDelay(there, DATA_RTO_MS);
+    if (connected >= connectBy) {
+      // Lost SYNs (or SYN-ACKs) kept the handshake from completing in time.
+      if (out.expectReply) this.failAt(Math.max(now, connectBy), stream, { kind: 'unreachable' });
+      return;
+    }
     if (arrival >= out.deadline) {
-      // The dialer gives up before its request is through; nothing reaches the acceptor.
+      // Connected, but the dialer gives up before its request is through.
       if (out.expectReply) this.failAt(out.deadline, stream, { kind: 'timeout' });
       return;
     }

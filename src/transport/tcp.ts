@@ -62,6 +62,11 @@ export interface DialRequest {
   readonly bytes: Uint8Array;
   /** Milliseconds from now until the whole exchange (connect + write + reply) must be done. */
   readonly timeoutMs: number;
+  /**
+   * Milliseconds from now until the handshake must be complete (at most `timeoutMs`); past it the
+   * dial gives up and resolves `unreachable`. Default: `timeoutMs`.
+   */
+  readonly connectTimeoutMs?: number;
   /** `false`: write, close, and resolve `null` (memberlist one-way user messages). */
   readonly expectReply: boolean;
 }
@@ -224,12 +229,14 @@ export class TcpEndpoint {
   /**
    * Opens one outbound stream: connect, write, read one framed reply, close. Resolves (never
    * rejects) with the reply bytes, `null` for `expectReply: false`, or a {@link StreamFailure}:
-   * `connect` (refused / unreachable), `timeout` (the deadline passed first, connected or not),
-   * `closed` (the peer closed before a complete reply), `error` (garbage or another socket error).
+   * `refused` (the far kernel reset the handshake: nothing listens there), `unreachable` (no
+   * handshake by the connect deadline, or the network said the host cannot be reached),
+   * `timeout` (connected, but the deadline passed before a complete reply), `closed` (the peer
+   * closed before a complete reply), `error` (garbage or another socket error once connected).
    */
   dial(req: DialRequest): Promise<Uint8Array | StreamFailure | null> {
     if (this.#closed) return Promise.resolve({ kind: 'error', message: 'transport closed' });
-    if (ipFamily(req.to.ip) === 0) return Promise.resolve({ kind: 'connect' });
+    if (ipFamily(req.to.ip) === 0) return Promise.resolve({ kind: 'unreachable' });
     const limit = this.#opts.maxStreamBytes ?? MAX_STREAM_BYTES;
     return new Promise((resolve) => {
       let settled = false;
@@ -247,23 +254,48 @@ export class TcpEndpoint {
         ...(bindLocal ? { localAddress: local } : {}),
       });
       this.#sockets.add(socket);
+      // A timer runs before the I/O of the same event-loop turn: if this process was busy, the
+      // handshake or the reply may be sitting unread when it fires. Decide after that I/O
+      // (setImmediate runs after the poll phase), so that a slow observer does not report a
+      // silent peer it merely had no time to hear.
+      const expire = (): void => {
+        setImmediate(() => finish(connected ? { kind: 'timeout' } : { kind: 'unreachable' }));
+      };
+      const timer = setTimeout(expire, Math.max(0, req.timeoutMs));
+      const connectMs = req.connectTimeoutMs;
+      let connectTimer =
+        connectMs !== undefined && connectMs < req.timeoutMs
+          ? setTimeout(
+              () => {
+                setImmediate(() => {
+                  if (!connected) finish({ kind: 'unreachable' });
+                });
+              },
+              Math.max(0, connectMs),
+            )
+          : undefined;
       const finish = (result: Uint8Array | StreamFailure | null): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(connectTimer);
         socket.destroy();
         resolve(result);
       };
-      const timer = setTimeout(() => finish({ kind: 'timeout' }), Math.max(0, req.timeoutMs));
       socket.on('close', () => {
         this.#sockets.delete(socket);
-        finish(connected ? { kind: 'closed' } : { kind: 'connect' });
+        finish(connected ? { kind: 'closed' } : { kind: 'unreachable' });
       });
-      socket.on('error', (err) => {
-        finish(connected ? { kind: 'error', message: err.message } : { kind: 'connect' });
+      socket.on('error', (err: NodeJS.ErrnoException) => {
+        // A reset of the handshake is the far kernel saying nothing listens there; any other
+        // failure to connect (EHOSTUNREACH, ENETUNREACH, ETIMEDOUT, …) leaves the host unheard.
+        if (!connected) finish({ kind: err.code === 'ECONNREFUSED' ? 'refused' : 'unreachable' });
+        else finish({ kind: 'error', message: err.message });
       });
       socket.on('connect', () => {
         connected = true;
+        clearTimeout(connectTimer);
+        connectTimer = undefined;
         // memberlist's dialer never half-closes before reading the reply (net.go sendAndReceiveState).
         if (req.expectReply) socket.write(req.bytes);
         else socket.end(req.bytes, () => finish(null));

@@ -57,10 +57,24 @@ export class EchoCore implements ProtocolCore<string> {
     this.outputs.push({ kind: 'packet', to, bytes });
   }
 
-  /** Queue one stream to `to`; returns its id. */
-  openStream(to: Address, bytes: Uint8Array, deadline: number, expectReply = true): number {
+  /** Queue one stream to `to` (handshake bounded by `connectDeadline` when given); returns its id. */
+  openStream(
+    to: Address,
+    bytes: Uint8Array,
+    deadline: number,
+    expectReply = true,
+    connectDeadline?: number,
+  ): number {
     const id = ++this.streamId;
-    this.outputs.push({ kind: 'stream', id, to, bytes, deadline, expectReply });
+    this.outputs.push({
+      kind: 'stream',
+      id,
+      to,
+      bytes,
+      deadline,
+      expectReply,
+      ...(connectDeadline !== undefined ? { connectDeadline } : {}),
+    });
     return id;
   }
 

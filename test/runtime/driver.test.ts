@@ -131,7 +131,7 @@ test('a stream output is dialed and its reply fed back under the same id', async
   }
 });
 
-test('a stream to nobody is fed back as a connect failure', async () => {
+test('a stream to a closed port is fed back as refused', async () => {
   const a = await startNode();
   const gone = await startNode();
   const to = gone.transport.address;
@@ -139,7 +139,7 @@ test('a stream to nobody is fed back as a connect failure', async () => {
   try {
     const id = a.driver.run((now) => a.core.openStream(now, to, 'x', 5000));
     const ev = await waitUntil('the failure', () => a.events.find((e) => e.type === 'failure'));
-    assert.deepEqual(ev, { type: 'failure', id, failure: { kind: 'connect' } });
+    assert.deepEqual(ev, { type: 'failure', id, failure: { kind: 'refused' } });
   } finally {
     await stopNode(a);
   }

@@ -88,7 +88,7 @@ test('a crashed node loses its traffic and refuses streams; after restart a new 
   assert.equal(old.received.length, 0);
   assert.equal(world.core(1), null);
   assert.ok(
-    events.some((e) => e.endsWith(`0 fail ${id} connect`)),
+    events.some((e) => e.endsWith(`0 fail ${id} refused`)),
     events.join('\n'),
   );
   world.restart(1);

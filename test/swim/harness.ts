@@ -41,7 +41,7 @@ type Delivery =
       kind: 'stream-reply';
       to: string;
       id: number;
-      reply: Uint8Array | { kind: 'connect' } | { kind: 'timeout' };
+      reply: Uint8Array | { kind: 'refused' } | { kind: 'unreachable' } | { kind: 'timeout' };
     };
 
 interface Scheduled {
@@ -246,7 +246,7 @@ export class Harness {
           kind: 'stream-reply',
           to: d.fromNode,
           id: d.id,
-          reply: { kind: 'connect' },
+          reply: { kind: 'refused' },
         });
       }
       return;
@@ -295,8 +295,14 @@ export class Harness {
       return;
     }
     if (this.drop({ from: n.name, to, kind: 'stream' })) {
+      // Nothing answers the handshake.
       if (o.expectReply)
-        this.schedule(o.deadline, { kind: 'stream-reply', to: n.name, id: o.id, reply: { kind: 'timeout' } });
+        this.schedule(o.connectDeadline ?? o.deadline, {
+          kind: 'stream-reply',
+          to: n.name,
+          id: o.id,
+          reply: { kind: 'unreachable' },
+        });
       return;
     }
     this.schedule(this.now + this.latencyMs, {

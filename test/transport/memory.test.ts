@@ -107,7 +107,7 @@ test('packet delay is the base delay plus jitter, never less and never more', ()
   assert.deepEqual([...ts].sort(), [105, 106, 107, 108]);
 });
 
-test('a stream is answered after request and reply legs; a crashed acceptor refuses; a partition times out', () => {
+test('a stream is answered after request and reply legs; a crashed acceptor refuses; across a partition the host is unreachable', () => {
   const { net, drain } = rig(3, 3, { delayMs: 4, jitterMs: 0 });
   const req = Uint8Array.of(1, 2, 3);
   net.openStream(0, 0, { id: 1, to: net.address(1), bytes: req, deadline: 1000, expectReply: true });
@@ -133,7 +133,7 @@ test('a stream is answered after request and reply legs; a crashed acceptor refu
   assert.equal(recs.length, 1);
   const refused = recs[0];
   assert.ok(refused && refused.kind === NetEventKind.streamFailure);
-  assert.deepEqual(refused.failure, { kind: 'connect' });
+  assert.deepEqual(refused.failure, { kind: 'refused' });
   assert.equal(refused.t, 28);
 
   net.partition([0], [2]);
@@ -142,7 +142,7 @@ test('a stream is answered after request and reply legs; a crashed acceptor refu
   assert.equal(recs.length, 1);
   const cut = recs[0];
   assert.ok(cut && cut.kind === NetEventKind.streamFailure);
-  assert.deepEqual([cut.t, cut.failure], [530, { kind: 'timeout' }]);
+  assert.deepEqual([cut.t, cut.failure], [530, { kind: 'unreachable' }]);
 });
 
 test('stream loss costs retransmission time, so heavy loss pushes streams past their deadline', () => {
@@ -167,4 +167,32 @@ test('bad link parameters are rejected with every problem listed', () => {
     () => rig(1, 1, { loss: 2, delayMs: -1 }),
     (e: unknown) => e instanceof ConfigError && e.problems.length === 2,
   );
+});
+
+test('a handshake past its connect deadline is unreachable then; a connected stream past its deadline times out', () => {
+  const { net, drain } = rig(22, 2, { delayMs: 1, jitterMs: 0, loss: 0.5 });
+  const kinds = new Map<string, number[]>();
+  for (let i = 0; i < 400; i++) {
+    net.openStream(0, 0, {
+      id: i,
+      to: net.address(1),
+      bytes: Uint8Array.of(1),
+      deadline: 800,
+      connectDeadline: 100,
+      expectReply: true,
+    });
+  }
+  for (const r of drain()) {
+    if (r.kind !== NetEventKind.streamFailure) continue;
+    const ts = kinds.get(r.failure.kind) ?? [];
+    ts.push(r.t);
+    kinds.set(r.failure.kind, ts);
+  }
+  // Half the SYNs (or SYN-ACKs) are lost and retransmitted after 1 s: past the connect deadline.
+  const unreachable = kinds.get('unreachable') ?? [];
+  assert.ok(unreachable.length > 200 && unreachable.length < 350, `${unreachable.length} unreachable`);
+  assert.deepEqual([...new Set(unreachable)], [100]);
+  // Those that connected either got their request through or time out at the deadline, never sooner.
+  assert.deepEqual([...new Set(kinds.get('timeout') ?? [800])], [800]);
+  assert.deepEqual([...kinds.keys()].sort(), ['timeout', 'unreachable']);
 });

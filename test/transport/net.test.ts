@@ -8,6 +8,7 @@ import type { FrameLength } from '../../src/transport/tcp.js';
 import { DecodeError } from '../../src/wire/errors.js';
 import type { Address } from '../../src/core/io.js';
 import { deferred, waitUntil, withTimeout } from '../helpers/wait.js';
+import { NftTable, nftUsable } from '../helpers/nft.js';
 
 /**
  * A length-prefixed framing (4-byte big-endian length, then the body) standing in for wire's
@@ -146,7 +147,7 @@ test('a one-way stream is delivered and the dial resolves null', async () => {
   }
 });
 
-test('dialing a closed port reports a connect failure', async () => {
+test('dialing a closed port reports refused', async () => {
   const a = await open('127.0.0.1', recorder());
   const closed = await open('127.0.0.1', recorder());
   const port = closed.address.port;
@@ -158,7 +159,7 @@ test('dialing a closed port reports a connect failure', async () => {
       timeoutMs: 5000,
       expectReply: true,
     });
-    assert.deepEqual(r, { kind: 'connect' });
+    assert.deepEqual(r, { kind: 'refused' });
   } finally {
     await a.close();
   }
@@ -188,6 +189,56 @@ test('a peer that accepts but never replies yields a timeout failure', async () 
     await new Promise((r) => silent.close(r));
   }
 });
+
+test(
+  'a host whose handshake is dropped is unreachable at the connect deadline, long before the deadline',
+  { skip: nftUsable() ? false : 'nft is not usable here (needs root)' },
+  async () => {
+    // A listener on 127.0.0.9 that would answer; nft drops every packet to it, as for a host that
+    // is cut off: the SYN is never answered.
+    const target = await open('127.0.0.9', recorder());
+    const port = target.address.port;
+    const a = await open('127.0.0.1', recorder());
+    const table = new NftTable('unreachable');
+    try {
+      table.set([`ip daddr 127.0.0.9 tcp dport ${port} drop`]);
+      const t0 = performance.now();
+      const r = await a.dial({
+        to: { ip: '127.0.0.9', port },
+        bytes: frame('x'),
+        timeoutMs: 5000,
+        connectTimeoutMs: 150,
+        expectReply: true,
+      });
+      const took = performance.now() - t0;
+      assert.deepEqual(r, { kind: 'unreachable' });
+      assert.ok(took >= 140 && took < 4000, `resolved after ${took.toFixed(0)} ms`);
+      // Without a connect deadline the whole deadline is waited, and it is still unreachable.
+      const r2 = await a.dial({
+        to: { ip: '127.0.0.9', port },
+        bytes: frame('x'),
+        timeoutMs: 200,
+        expectReply: true,
+      });
+      assert.deepEqual(r2, { kind: 'unreachable' });
+      table.delete();
+      // The same host answers once the cut is gone (the connect deadline does not cut a live exchange).
+      const r3 = await a.dial({
+        to: { ip: '127.0.0.9', port },
+        bytes: frame('y'),
+        timeoutMs: 5000,
+        connectTimeoutMs: 150,
+        expectReply: true,
+      });
+      assert.ok(r3 instanceof Uint8Array);
+      assert.equal(unframe(r3), 're:y');
+    } finally {
+      table.delete();
+      await a.close();
+      await target.close();
+    }
+  },
+);
 
 test('a peer that closes before replying yields a closed failure', async () => {
   const rude: Server = createServer((s) => {
