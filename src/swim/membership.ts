@@ -20,7 +20,8 @@
 import type { Address } from '../core/io.js';
 import type { MemberInfo, MemberState, SwimEvent } from './api.js';
 import type { Alive, Dead, Message, PushNodeState, Suspect } from '../wire/messages.js';
-import type { Writer } from '../wire/msgpack.js';
+import { utf8Length, type Writer } from '../wire/msgpack.js';
+import { MAX_NODE_NAME_BYTES } from '../wire/limits.js';
 import { encodeMessage } from '../wire/memberlist-codec.js';
 import { ipFromBytes } from '../wire/ip.js';
 import type { Interner } from './interner.js';
@@ -196,6 +197,11 @@ export class Membership {
     const d = this.d;
     const t = this.table;
     if (this.leaving && a.node === this.selfName) return;
+    if (!nodeNameFits(a.node)) {
+      // memberlist stores any name; one of 64 KiB then fails to encode in every ping to it.
+      d.metrics.incr('gossip_peer_alive_name_too_long');
+      return;
+    }
     // memberlist accepts an empty Vsn (zero versions, which then fail every push-pull version
     // check cluster-wide) and crashes on 1–5 bytes; we require the six bytes every memberlist
     // ≥ 0.1 sends, and re-gossip exactly six (wire refuses to send anything else).
@@ -611,6 +617,14 @@ export class Membership {
     return encoded;
   }
 
+  /** After a step threw half-way (a bug): re-arm any suspicion that lost its deadline. */
+  restoreSuspicionDeadlines(now: number): void {
+    for (const [id, sus] of this.suspicions) {
+      const key = suspectTimer(this.d.interner.name(id));
+      if (!this.d.heap.has(key)) this.d.heap.set(key, Math.max(now, sus.deadlineMs));
+    }
+  }
+
   /**
    * Invariants the simulator checks after every step. Throws on the first violation: these are
    * bugs, never peer input.
@@ -691,6 +705,11 @@ export class Membership {
       stateChangeMs: now,
     };
   }
+}
+
+/** Is `name` at most {@link MAX_NODE_NAME_BYTES} bytes of UTF-8? (UTF-8 never has fewer bytes than UTF-16 units.) */
+export function nodeNameFits(name: string): boolean {
+  return name.length <= MAX_NODE_NAME_BYTES && utf8Length(name) <= MAX_NODE_NAME_BYTES;
 }
 
 function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -35,8 +35,11 @@ export interface ProbeNet {
   sendMsg(to: Address, msg: Uint8Array): void;
   /** Send these parts as one packet to a known member (CRC if it speaks protocol ≥ 5). */
   sendToMember(id: number, parts: Uint8Array[]): void;
-  /** Open the TCP fallback ping; its outcome comes back through {@link Prober.fallbackResult}. */
-  openFallbackStream(to: Address, ping: Message, deadline: number, seqNo: number): void;
+  /**
+   * Open the TCP fallback ping; its outcome comes back through {@link Prober.fallbackResult}.
+   * Returns false when the ping could not be encoded (nothing was opened).
+   */
+  openFallbackStream(to: Address, ping: Message, deadline: number, seqNo: number): boolean;
   /** Forget a pending fallback stream whose outcome no longer matters. */
   abandonFallbackStream(seqNo: number): void;
 }
@@ -235,8 +238,7 @@ export class Prober {
     }
     // TCP fallback to any target that understands protocol 3, whatever version we speak.
     if (!d.config.disableTcpPings && m.table.vsnAt(p.target, 1) >= 3) {
-      p.fallbackPending = true;
-      d.net.openFallbackStream(
+      p.fallbackPending = d.net.openFallbackStream(
         m.addressOf(p.target),
         this.ping(p.seqNo, p.targetName),
         p.startMs + p.intervalMs,
@@ -418,6 +420,22 @@ export class Prober {
   streamPingReply(ping: Ping): Message | undefined {
     if (ping.node !== '' && ping.node !== this.d.membership.selfName) return undefined;
     return { type: 'ack', body: { seqNo: ping.seqNo, payload: null } };
+  }
+
+  /**
+   * After a step threw half-way (a bug, see Swim's entry points): make sure the probe schedule
+   * and every relay deadline are armed again, so one failure never switches probing off.
+   */
+  restoreSchedule(now: number): void {
+    const h = this.d.heap;
+    if (this.current === undefined) {
+      h.delete(PROBE_STEP);
+      if (!h.has(PROBE)) h.set(PROBE, now);
+    } else {
+      h.delete(PROBE);
+      if (!h.has(PROBE_STEP)) h.set(PROBE_STEP, now);
+    }
+    for (const seq of this.relays.keys()) if (!h.has(relayTimer(seq))) h.set(relayTimer(seq), now);
   }
 
   /** Invariants: one probe at most, its deadlines armed, relays each with a deadline. */

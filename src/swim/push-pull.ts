@@ -84,6 +84,13 @@ export class PushPullExchange {
       this.d.heap.set(PUSH_PULL_TIMER, now + this.d.random.int(c.pushPullIntervalMs));
   }
 
+  /** After a step threw half-way (a bug): the periodic exchange is armed again. */
+  restoreSchedule(now: number): void {
+    const c = this.d.config;
+    if (c.pushPullIntervalMs > 0 && !this.d.heap.has(PUSH_PULL_TIMER))
+      this.d.heap.set(PUSH_PULL_TIMER, now + c.pushPullIntervalMs);
+  }
+
   /** Run a due deadline if it is ours; returns false for keys owned by others. */
   onDeadline(now: number, key: SwimTimer): boolean {
     if (key.kind !== 'push-pull') return false;
@@ -102,21 +109,22 @@ export class PushPullExchange {
     this.joins.set(requestId, { pending: seeds.length, contacted: 0, errors: [] });
     for (const seed of seeds) {
       const to: Address = Object.freeze({ ip: seed.ip, port: seed.port });
-      d.sender.openStream(to, this.localState(true), now + d.config.tcpTimeoutMs, {
-        kind: 'join',
-        requestId,
-        seed: to,
-      });
+      const state = this.localState(true);
+      if (state === undefined) this.joinStep(requestId, to, 'our state could not be encoded');
+      else d.sender.openStream(to, state, now + d.config.tcpTimeoutMs, { kind: 'join', requestId, seed: to });
     }
     return requestId;
   }
 
-  /** An inbound push-pull: our state goes back first, then theirs is merged (net.go handleConn). */
-  inbound(now: number, from: Address, pp: PushPull): Uint8Array {
+  /**
+   * An inbound push-pull: our state goes back first, then theirs is merged (net.go handleConn).
+   * Null (close without a reply) when our state could not be encoded.
+   */
+  inbound(now: number, from: Address, pp: PushPull): Uint8Array | null {
     const reply = this.localState(pp.join);
     const err = this.merge(now, pp, pp.join);
     if (err !== undefined) this.d.logger.debug({ from, err }, 'failed push/pull merge');
-    return reply;
+    return reply ?? null;
   }
 
   /**
@@ -163,9 +171,9 @@ export class PushPullExchange {
     d.heap.set(PUSH_PULL_TIMER, now + pushPullScaleMs(d.config.pushPullIntervalMs, m.table.count));
     const target = m.kRandomMembers(1, (id) => id === m.selfId || m.table.state[id] !== ALIVE)[0];
     if (target === undefined) return;
-    d.sender.openStream(m.addressOf(target), this.localState(false), now + d.config.tcpTimeoutMs, {
-      kind: 'push-pull',
-    });
+    const state = this.localState(false);
+    if (state === undefined) return;
+    d.sender.openStream(m.addressOf(target), state, now + d.config.tcpTimeoutMs, { kind: 'push-pull' });
   }
 
   /** Merge a received push-pull (net.go mergeRemoteState); returns an error line on failure. */
@@ -198,8 +206,9 @@ export class PushPullExchange {
    * Our full state as a sealed push-pull stream message (net.go sendLocalState). Encoding (and,
    * without encryption, compressing) thousands of members is the costliest thing the core does,
    * so the result is reused while the member table and the delegate state are unchanged.
+   * Undefined when it cannot be encoded (the sender counted and logged it).
    */
-  private localState(join: boolean): Uint8Array {
+  private localState(join: boolean): Uint8Array | undefined {
     const d = this.d;
     const userState = d.delegate?.localState(join) ?? new Uint8Array(0);
     const version = d.membership.table.version;
@@ -209,12 +218,18 @@ export class PushPullExchange {
       if (c.sealed !== undefined) return c.sealed;
       encoded = c.encoded;
     } else {
-      encoded = encodeStreamMessage(
-        { type: 'pushPull', body: { join, nodes: d.membership.localNodes(), userState } },
-        d.writer,
-      );
+      try {
+        encoded = encodeStreamMessage(
+          { type: 'pushPull', body: { join, nodes: d.membership.localNodes(), userState } },
+          d.writer,
+        );
+      } catch (e) {
+        d.sender.dropped('stream', e);
+        return undefined;
+      }
     }
     const sealed = d.sender.sealStreamBytes(encoded);
+    if (sealed === undefined) return undefined;
     // A large state is not kept: with thousands of members the table changes between two
     // exchanges (minutes apart at that size) so the cache would rarely hit, and a simulator holding
     // 10,000 cores would keep ~1 MiB each (10 GiB). Re-encoding costs time, never behaviour.

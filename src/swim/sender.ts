@@ -9,7 +9,7 @@ import type { SwimDelegate } from './api.js';
 import type { SwimConfig } from './config.js';
 import type { TransmitLimitedQueue } from './broadcast-queue.js';
 import type { Membership } from './membership.js';
-import type { Metrics } from '../core/logger.js';
+import type { Logger, Metrics } from '../core/logger.js';
 import type { Random } from '../core/random.js';
 import type { Message } from '../wire/messages.js';
 import type { Writer } from '../wire/msgpack.js';
@@ -48,6 +48,7 @@ export interface SenderDeps {
   readonly membership: Membership;
   readonly random: Random;
   readonly metrics: Metrics;
+  readonly logger: Logger;
   readonly counters: SwimCounters;
   readonly writer: Writer;
 }
@@ -139,29 +140,64 @@ export class Sender {
     this.emitPacket(to, [userMessage(body)], false);
   }
 
-  /** Seal and emit; more than 127 parts (which v0.2.2 receivers mishandle) go in several packets. */
+  /**
+   * Seal and emit; more than 127 parts (which v0.2.2 receivers mishandle) go in several packets.
+   * A packet that cannot be sealed is dropped, counted and logged, never thrown: the caller is in
+   * the middle of a step (a probe, a gossip round) whose timers must stay armed (issue 11: one
+   * unencodable ping used to switch probing off for good).
+   */
   emitPacket(to: Address, parts: Uint8Array[], crc: boolean): void {
     const d = this.d;
     const opts = { compress: d.config.compression, crc, keyring: d.config.keyring };
     for (let i = 0; i < parts.length; i += MAX_COMPOUND_PARTS_SENT) {
       const chunk =
         parts.length <= MAX_COMPOUND_PARTS_SENT ? parts : parts.slice(i, i + MAX_COMPOUND_PARTS_SENT);
-      const bytes = sealPacket(chunk, opts, d.random);
+      let bytes: Uint8Array;
+      try {
+        bytes = sealPacket(chunk, opts, d.random);
+      } catch (e) {
+        this.dropped('packet', e);
+        continue;
+      }
       d.counters.packetsOut++;
       d.counters.bytesOut += bytes.length;
       this.outputs.push({ kind: 'packet', to, bytes });
     }
   }
 
-  /** A stream message sealed as configured (compressed always when on, encrypted with a keyring). */
-  sealStreamMessage(msg: Message): Uint8Array {
-    return this.sealStreamBytes(encodeStreamMessage(msg, this.d.writer));
+  /**
+   * A stream message sealed as configured (compressed always when on, encrypted with a keyring),
+   * or undefined when it cannot be encoded (dropped, counted and logged, like a packet).
+   */
+  sealStreamMessage(msg: Message): Uint8Array | undefined {
+    let encoded: Uint8Array;
+    try {
+      encoded = encodeStreamMessage(msg, this.d.writer);
+    } catch (e) {
+      this.dropped('stream', e);
+      return undefined;
+    }
+    return this.sealStreamBytes(encoded);
   }
 
-  /** Already encoded stream bytes, sealed as configured. */
-  sealStreamBytes(encoded: Uint8Array): Uint8Array {
+  /** Already encoded stream bytes, sealed as configured, or undefined (dropped) if that fails. */
+  sealStreamBytes(encoded: Uint8Array): Uint8Array | undefined {
     const c = this.d.config;
-    return sealStream(encoded, { compress: c.compression, keyring: c.keyring }, this.d.random);
+    try {
+      return sealStream(encoded, { compress: c.compression, keyring: c.keyring }, this.d.random);
+    } catch (e) {
+      this.dropped('stream', e);
+      return undefined;
+    }
+  }
+
+  /** An output that could not be encoded: counted and logged (debug: the core never logs louder). */
+  dropped(what: 'packet' | 'stream', e: unknown): void {
+    this.d.metrics.incr('gossip_peer_send_encode_failed');
+    this.d.logger.debug(
+      { err: e instanceof Error ? e.message : String(e), what },
+      'an output could not be encoded; dropped',
+    );
   }
 
   /** Emit a stream output expecting one reply; returns its id. */

@@ -24,7 +24,7 @@ import { vsnOf, type SwimConfig } from './config.js';
 import { Interner } from './interner.js';
 import { TransmitLimitedQueue } from './broadcast-queue.js';
 import { Awareness } from './awareness.js';
-import { Membership } from './membership.js';
+import { Membership, nodeNameFits } from './membership.js';
 import { GOSSIP_TIMER, LEAVE_TIMER, createSwimDeadlines, type SwimTimer } from './timers.js';
 import { Prober } from './probe.js';
 import { PushPullExchange } from './push-pull.js';
@@ -36,12 +36,12 @@ import { AdaptiveLayer } from './adaptive.js';
 import { ConfigError, DecodeError, StateError, TooLargeError } from '../wire/errors.js';
 import type { Message } from '../wire/messages.js';
 import { Writer } from '../wire/msgpack.js';
-import { encodeStreamMessage } from '../wire/memberlist-codec.js';
 import { parseIp } from '../wire/ip.js';
 import {
   COMPOUND_PART_OVERHEAD,
   CRC_HEADER_BYTES,
   ENCRYPTION_OVERHEAD,
+  MAX_NODE_NAME_BYTES,
   MAX_UDP_PAYLOAD_BYTES,
   META_MAX_BYTES,
 } from '../wire/limits.js';
@@ -103,6 +103,8 @@ export class Swim implements SwimCore {
   private readonly events: SwimEvent[] = [];
   private readonly fallbackStreams = new Map<number, number>();
   private leaveState: 'none' | 'waiting' | 'done' = 'none';
+  /** When a waiting leave gives up (absent: no timeout). */
+  private leaveTimeoutAt: number | undefined;
   /** The gossip ticker's next grid time (ticks keep their phase, like Go's time.Ticker). */
   private gossipNext = 0;
   /**
@@ -118,6 +120,8 @@ export class Swim implements SwimCore {
     const problems: string[] = [];
     if (typeof opts.name !== 'string' || opts.name.length === 0)
       problems.push('name: must be a non-empty string');
+    else if (!nodeNameFits(opts.name))
+      problems.push(`name: must be at most ${MAX_NODE_NAME_BYTES} bytes of UTF-8 (others drop longer names)`);
     const ip = typeof opts.advertise?.ip === 'string' ? parseIp(opts.advertise.ip) : undefined;
     if (ip === undefined)
       problems.push(`advertise.ip: must be an IPv4 or IPv6 address (got ${String(opts.advertise?.ip)})`);
@@ -170,6 +174,7 @@ export class Swim implements SwimCore {
       membership: this.membership,
       random: this.random,
       metrics: this.metrics,
+      logger: this.logger,
       counters: this.counters,
       writer: this.writer,
     });
@@ -189,11 +194,13 @@ export class Swim implements SwimCore {
         sendMsg: (to, msg) => this.sender.sendMsg(to, msg),
         sendToMember: (id, parts) => this.sender.sendToMember(id, parts),
         openFallbackStream: (to, ping, deadline, seqNo) => {
-          const bytes = this.sender.sealStreamBytes(encodeStreamMessage(ping, this.writer));
+          const bytes = this.sender.sealStreamMessage(ping);
+          if (bytes === undefined) return false;
           this.fallbackStreams.set(
             seqNo,
             this.sender.openStream(to, bytes, deadline, { kind: 'fallback', seqNo }),
           );
+          return true;
         },
         abandonFallbackStream: (seqNo) => {
           const id = this.fallbackStreams.get(seqNo);
@@ -304,24 +311,30 @@ export class Swim implements SwimCore {
 
   /** One UDP datagram arrived. Undecodable input is counted and dropped, never thrown. */
   handlePacket(now: number, from: Address, bytes: Uint8Array): void {
-    this.checkDrift(now);
-    this.receivePacket(now, from, bytes);
-    if (this.gossipIdle) this.wakeGossip(now);
+    this.guarded(now, () => {
+      this.checkDrift(now);
+      this.receivePacket(now, from, bytes);
+      if (this.gossipIdle) this.wakeGossip(now);
+    });
   }
 
   /** One complete inbound TCP request; returns the reply bytes or null. Never throws for bad bytes. */
   handleStream(now: number, from: Address, request: Uint8Array): Uint8Array | null {
-    this.checkDrift(now);
-    const reply = this.receiveStream(now, from, request);
-    if (this.gossipIdle) this.wakeGossip(now);
-    return reply;
+    return this.guarded(now, () => {
+      this.checkDrift(now);
+      const reply = this.receiveStream(now, from, request);
+      if (this.gossipIdle) this.wakeGossip(now);
+      return reply;
+    });
   }
 
   /** The reply (or failure) of a stream we opened. */
   handleStreamReply(now: number, id: number, reply: Uint8Array | StreamFailure): void {
-    this.checkDrift(now);
-    this.receiveStreamReply(now, id, reply);
-    if (this.gossipIdle) this.wakeGossip(now);
+    this.guarded(now, () => {
+      this.checkDrift(now);
+      this.receiveStreamReply(now, id, reply);
+      if (this.gossipIdle) this.wakeGossip(now);
+    });
   }
 
   private receivePacket(now: number, from: Address, bytes: Uint8Array): void {
@@ -382,14 +395,14 @@ export class Swim implements SwimCore {
       this.decodeError(1, e);
       // memberlist answers a failed read with an error message (net.go handleConn).
       const error = e instanceof Error ? e.message : String(e);
-      return this.sender.sealStreamMessage({ type: 'err', body: { error } });
+      return this.sender.sealStreamMessage({ type: 'err', body: { error } }) ?? null;
     }
     switch (msg.type) {
       case 'pushPull':
         return this.pushPull.inbound(now, from, msg.body);
       case 'ping': {
         const ack = this.prober.streamPingReply(msg.body);
-        return ack === undefined ? null : this.sender.sealStreamMessage(ack);
+        return ack === undefined ? null : (this.sender.sealStreamMessage(ack) ?? null);
       }
       case 'user':
         if (msg.body.length > 0) this.delegate?.notifyUserMessage(now, msg.body, from);
@@ -428,7 +441,7 @@ export class Swim implements SwimCore {
       if (this.gossipIdle) this.wakeGossip(now);
       const key = this.heap.popDue(now);
       if (key === undefined) return;
-      this.runDeadline(now, key);
+      this.guarded(now, () => this.runDeadline(now, key));
     }
     throw new Error('swim: deadline loop did not settle');
   }
@@ -499,7 +512,10 @@ export class Swim implements SwimCore {
       this.leaveFinished(false),
     );
     if (!m.anyOtherAlive()) this.leaveFinished(false);
-    else if (timeoutMs > 0 && this.leaveState === 'waiting') this.heap.set(LEAVE_TIMER, now + timeoutMs);
+    else if (timeoutMs > 0 && this.leaveState === 'waiting') {
+      this.leaveTimeoutAt = now + timeoutMs;
+      this.heap.set(LEAVE_TIMER, this.leaveTimeoutAt);
+    }
     if (this.gossipIdle) this.wakeGossip(now);
   }
 
@@ -584,6 +600,39 @@ export class Swim implements SwimCore {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /**
+   * Run one step; if it throws (a bug: bad input is dropped, failed sends are dropped by the
+   * sender), re-arm every schedule it may have taken off the heap half-way, then let the error
+   * through to the driver, which logs it. A core that loses its probe deadline probes nobody
+   * again (issue 11), so a bug must cost one step, never the schedules.
+   */
+  private guarded<T>(now: number, step: () => T): T {
+    try {
+      return step();
+    } catch (e) {
+      this.restoreSchedules(now);
+      throw e;
+    }
+  }
+
+  private restoreSchedules(now: number): void {
+    this.metrics.incr('gossip_peer_core_step_failed');
+    this.prober.restoreSchedule(now);
+    this.membership.restoreSuspicionDeadlines(now);
+    this.pushPull.restoreSchedule(now);
+    if (
+      this.config.gossipIntervalMs > 0 &&
+      this.config.gossipNodes > 0 &&
+      !this.gossipIdle &&
+      !this.heap.has(GOSSIP_TIMER)
+    ) {
+      this.gossipNext = nextGridTime(this.gossipNext, this.config.gossipIntervalMs, now);
+      this.heap.set(GOSSIP_TIMER, this.gossipNext);
+    }
+    if (this.leaveState === 'waiting' && this.leaveTimeoutAt !== undefined && !this.heap.has(LEAVE_TIMER))
+      this.heap.set(LEAVE_TIMER, Math.max(now, this.leaveTimeoutAt));
+  }
 
   /** Adaptive: an input this long after our earliest deadline means we were stalled meanwhile. */
   private checkDrift(now: number): void {

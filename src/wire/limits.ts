@@ -51,3 +51,11 @@ export const MAX_PACKET_NESTING = 8;
 
 /** Most messages (decoded or failed) we report from one UDP packet. */
 export const MAX_PACKET_MESSAGES = 1024;
+
+/**
+ * Longest node name, in UTF-8 bytes, that we accept from the network or take for ourselves.
+ * memberlist has no limit (a 64 KiB name then fails to encode in every ping to that member);
+ * serf ≥ 0.9.5 documents 128 characters (serf.go `MaxNodeNameLength`, checked when
+ * `ValidateNodeNames` is on), which is the bound we enforce always.
+ */
+export const MAX_NODE_NAME_BYTES = 128;
