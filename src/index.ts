@@ -28,7 +28,7 @@ export type {
 } from './runtime/node.js';
 export type { NodeOptions, RejoinSettings } from './runtime/options.js';
 export { keepJoined, type RejoinLoop, type RejoinOptions, type RejoinAttempt } from './runtime/rejoin.js';
-export { DEFAULT_PORT } from './runtime/options.js';
+export { DEFAULT_PORT, type Seed, type SeedInput, type AddressSeed, type NameSeed } from './core/seeds.js';
 export type { EventStreamOptions } from './runtime/event-stream.js';
 export type { Address } from './core/io.js';
 export type { Logger } from './core/logger.js';

@@ -20,6 +20,7 @@ import type { Registry } from 'prom-client';
 import type { SerfEvent } from '../cluster/events.js';
 import { createNode, type GossipNode, type NodeEvent, type NodeQueryEvent } from '../runtime/node.js';
 import { formatAddress } from '../core/io.js';
+import { formatSeed } from '../core/seeds.js';
 import type { Logger } from '../core/logger.js';
 import type { AgentConfig } from './config.js';
 import { parseEventScript, ScriptEventHandler } from './event-handlers.js';
@@ -161,7 +162,10 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
       onRetry: ({ errors }) => {
         if (warned) return;
         warned = true;
-        logger.warn({ seeds: config.retryJoin, errors }, 'cannot reach any --retry-join seed yet; retrying');
+        logger.warn(
+          { seeds: config.retryJoin.map(formatSeed), errors },
+          'cannot reach any --retry-join seed yet; retrying',
+        );
       },
     }).then(
       (contacted) => logger.info({ contacted }, 'joined through --retry-join'),

@@ -5,7 +5,7 @@
  */
 import { request } from 'node:http';
 import { formatAddress, type Address } from '../core/io.js';
-import { parseHostPort } from '../transport/address.js';
+import { parseHostPort } from '../core/host-port.js';
 import { DEFAULT_HTTP_ADDR, HTTP_ADDR_ENV } from './config.js';
 
 /** A client call failed; `message` is one line fit for the terminal. */

@@ -10,8 +10,8 @@
 import { readFileSync } from 'node:fs';
 import type { Detector, Profile } from '../swim/config.js';
 import type { Address } from '../core/io.js';
-import { parseHostPort } from '../transport/address.js';
-import { DEFAULT_PORT } from '../runtime/options.js';
+import { parseHostPort } from '../core/host-port.js';
+import { DEFAULT_PORT, parseSeedList, type Seed } from '../core/seeds.js';
 import { ConfigError } from '../wire/errors.js';
 import { parseEventScript } from './event-handlers.js';
 
@@ -44,9 +44,9 @@ export interface AgentConfig {
   /** `IP` or `IP:PORT` peers reach us at; undefined = derived from `bind`. */
   readonly advertise: string | undefined;
   /** Seeds joined at start; none answering is fatal (serf's `-join`). */
-  readonly join: readonly string[];
+  readonly join: readonly Seed[];
   /** Seeds joined in the background until one answers (serf's `-retry-join`). */
-  readonly retryJoin: readonly string[];
+  readonly retryJoin: readonly Seed[];
   readonly tags: Readonly<Record<string, string>>;
   /** Base64 AES key (16, 24 or 32 bytes); undefined = no encryption. */
   readonly encrypt: string | undefined;
@@ -182,8 +182,8 @@ export function resolveAgentConfig(flags: AgentConfigInput, file: AgentConfigInp
     else advertise = advIn.value as string;
   }
 
-  const join = addressList(pick('join'), problems);
-  const retryJoin = addressList(pick('retryJoin'), problems);
+  const join = seedList(pick('join'), problems);
+  const retryJoin = seedList(pick('retryJoin'), problems);
 
   const tagsIn = pick('tags');
   const tags: Record<string, string> = {};
@@ -287,21 +287,13 @@ function kebab(k: string): string {
   return k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 }
 
-function addressList(input: { value: unknown; where: string }, problems: string[]): string[] {
-  const out: string[] = [];
-  if (input.value === undefined) return out;
+/** A seed list flag (repeatable) or file key (a list, or one string). */
+function seedList(input: { value: unknown; where: string }, problems: string[]): Seed[] {
+  if (input.value === undefined) return [];
   const list = typeof input.value === 'string' ? [input.value] : input.value;
-  if (!Array.isArray(list)) {
-    problems.push(`${input.where}: must be a list of IP:PORT`);
-    return out;
-  }
-  for (const s of list as unknown[]) {
-    const a = typeof s === 'string' ? parseHostPort(s, DEFAULT_PORT) : 'must be IP:PORT';
-    if (typeof a === 'string') problems.push(`${input.where}: ${a}`);
-    else if (a.port === 0) problems.push(`${input.where}: "${String(s)}" has port 0`);
-    else out.push(s as string);
-  }
-  return out;
+  const r = parseSeedList(list, { where: input.where, indexed: false });
+  problems.push(...r.problems);
+  return r.seeds;
 }
 
 function choice<T extends string>(

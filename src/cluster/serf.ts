@@ -10,7 +10,14 @@
  * Own timers (a keyed deadline heap, like swim's): reaping, reconnect attempts, queue-depth
  * checks, the leave phases, pruning, query deadlines, user-event coalescing.
  */
-import type { Address, Output, ProtocolCore, StreamFailure } from '../core/io.js';
+import {
+  formatAddress,
+  type Address,
+  type Output,
+  type ProtocolCore,
+  type StreamFailure,
+} from '../core/io.js';
+import { parseSeed } from '../core/seeds.js';
 import type { MemberInfo, SwimCore, SwimDelegate, SwimEvent } from '../swim/api.js';
 import { DeadlineHeap } from '../core/deadlines.js';
 import type { Random } from '../core/random.js';
@@ -126,17 +133,6 @@ type JoinPurpose =
   | { readonly kind: 'reconnect' }
   | { readonly kind: 'rejoin' };
 
-function parseHostPort(s: string): Address | undefined {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:]+):(\d+)$/.exec(s);
-  if (m === null) return undefined;
-  const port = Number(m[2]);
-  return port > 0 && port < 65536 ? { ip: m[1] as string, port } : undefined;
-}
-
-function formatHostPort(a: Address): string {
-  return a.ip.includes(':') ? `[${a.ip}]:${a.port}` : `${a.ip}:${a.port}`;
-}
-
 const EMPTY = new Uint8Array(0);
 
 /** The Serf-compatible protocol core. See the module comment. */
@@ -232,8 +228,9 @@ export class Serf implements ProtocolCore<SerfEvent> {
     // Rejoin the members a snapshot remembers, one at a time until one answers (serf handleRejoin).
     for (const [name, addr] of restored.aliveNodes) {
       if (name === this.cfg.nodeName) continue;
-      const a = parseHostPort(addr);
-      if (a !== undefined) this.rejoinQueue.push(a);
+      // Written by us or serf as `ip:port` / `[v6]:port`; a line that is not one is skipped.
+      const seed = parseSeed(addr, { defaultPort: null });
+      if (typeof seed !== 'string' && seed.kind === 'address') this.rejoinQueue.push(seed.address);
     }
     if (this.rejoinQueue.length > 0) this.nextRejoin(now);
   }
@@ -596,7 +593,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
     if (c === undefined) return;
     this.events.push({ type: c.type, member: c.member });
     this.metrics.incr(`serf_member_${c.type.slice('member-'.length)}`);
-    if (c.type === 'member-join') this.snap?.memberAlive(c.member.name, formatHostPort(c.member.addr));
+    if (c.type === 'member-join') this.snap?.memberAlive(c.member.name, formatAddress(c.member.addr));
     else if (c.type === 'member-leave' || c.type === 'member-failed') this.snap?.memberGone(c.member.name);
   }
 

@@ -17,13 +17,13 @@ import { ConfigError, GossipError, StateError } from '../wire/errors.js';
 import { streamFrameLength } from '../wire/stream.js';
 import { keyFromBase64, validateKey } from '../wire/keyring.js';
 import type { KeyOperationResult, KeyQuery } from '../cluster/keys.js';
-import { parseHostPort } from '../transport/address.js';
+import { parseSeedList, seedAddresses, type SeedInput } from '../core/seeds.js';
 import { realClock, type Clock } from '../transport/clock.js';
 import type { TransportError } from '../transport/errors.js';
 import { openNetTransport, type Transport, type TransportHandlers } from '../transport/net.js';
 import { Driver } from './driver.js';
 import { createEventStream, type EventSink, type EventStreamOptions } from './event-stream.js';
-import { defaultNodeName, DEFAULT_PORT, resolveNodeConfig, type NodeOptions } from './options.js';
+import { defaultNodeName, resolveNodeConfig, type NodeOptions } from './options.js';
 import { CryptoRandom } from './random.js';
 import { keepJoined } from './rejoin.js';
 import { buildStack } from './stack.js';
@@ -251,27 +251,21 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   }
 
   /**
-   * Joins a cluster through `seeds` (`IP:PORT` strings or addresses). Resolves with the number of
+   * Joins a cluster through `seeds` (`IP:PORT` text, addresses or parsed seeds). Resolves with the number of
    * seeds that answered; rejects with `GP_ERR_JOIN` after `attempts` failed attempts, with
    * `GP_ERR_ABORTED` when `signal` aborts or the node closes, `ConfigError` for a bad seed.
    */
-  async join(seeds: readonly (string | Address)[], opts: JoinOptions = {}): Promise<number> {
+  async join(seeds: readonly SeedInput[], opts: JoinOptions = {}): Promise<number> {
     this.#assertOpen();
-    const addrs: Address[] = [];
-    const problems: string[] = [];
-    seeds.forEach((s, i) => {
-      const a = typeof s === 'string' ? parseHostPort(s, DEFAULT_PORT) : s;
-      if (typeof a === 'string') problems.push(`seeds[${i}]: ${a}`);
-      else addrs.push(a);
-    });
-    if (addrs.length === 0 && problems.length === 0) problems.push('seeds: at least one seed is needed');
+    const { seeds: parsed, problems } = parseSeedList(seeds, { where: 'seeds', objects: true });
+    if (parsed.length === 0 && problems.length === 0) problems.push('seeds: at least one seed is needed');
     if (problems.length > 0) throw new ConfigError(problems);
     const attempts = opts.attempts ?? 1;
     let backoff = opts.retryIntervalMs ?? 1000;
     const signals = [opts.signal, this.#closer.signal];
     for (let attempt = 1; ; attempt++) {
       if (signals.some((s) => s?.aborted)) throw abortedError('join');
-      const result = await this.#joinOnce(addrs, signals);
+      const result = await this.#joinOnce(seedAddresses(parsed), signals);
       if (result.contacted > 0) return result.contacted;
       if (attempt >= attempts) {
         throw new GossipError(

@@ -11,11 +11,9 @@ import type { Profile } from '../swim/config.js';
 import { META_MAX_BYTES } from '../wire/limits.js';
 import { encodeTags } from '../cluster/codec.js';
 import { ConfigError, TooLargeError } from '../wire/errors.js';
-import { ipFamily, parseHostPort } from '../transport/address.js';
+import { ipFamily, parseHostPort } from '../core/host-port.js';
+import { DEFAULT_PORT, parseSeedList, type Seed, type SeedInput } from '../core/seeds.js';
 import { checkStackConfig, type StackConfig, type StackConfigInput } from './stack.js';
-
-/** Serf's and memberlist's default port. */
-export const DEFAULT_PORT = 7946;
 
 /** Options of {@link createNode}. Every field is optional. */
 export interface NodeOptions {
@@ -35,8 +33,11 @@ export interface NodeOptions {
    * machine (as memberlist's `GetPrivateIP`), else the first non-internal IPv4.
    */
   readonly advertise?: string;
-  /** Seeds (`IP:PORT`) to join at start; `createNode` resolves after one of them answered. */
-  readonly join?: readonly string[];
+  /**
+   * Seeds (`IP:PORT`, `[v6]:PORT`, a bare IP for port 7946, or addresses) to join at start;
+   * `createNode` resolves after one of them answered.
+   */
+  readonly join?: readonly SeedInput[];
   /** Join attempts at start before `createNode` rejects with `GP_ERR_JOIN`. Default 3. */
   readonly joinAttempts?: number;
   /** Delay before the second join attempt, doubled after each failure up to 30 s. Default 1000. */
@@ -80,8 +81,8 @@ export interface NodeOptions {
 
 /** The tunable part of {@link NodeOptions.rejoin}. */
 export interface RejoinSettings {
-  /** Seeds to retry when alone (`IP:PORT`). Default: the `join` seeds. */
-  readonly seeds?: readonly string[];
+  /** Seeds to retry when alone (as {@link NodeOptions.join}). Default: the `join` seeds. */
+  readonly seeds?: readonly SeedInput[];
   /** First delay once alone. Default 1000. */
   readonly minIntervalMs?: number;
   /** Cap of the doubling delay. Default 30000. */
@@ -96,7 +97,7 @@ export interface NodeConfig {
   /** Advertised IP (never a wildcard) and port (undefined = the bound port). */
   readonly advertiseIp: string;
   readonly advertisePort: number | undefined;
-  readonly join: readonly Address[];
+  readonly join: readonly Seed[];
   readonly joinAttempts: number;
   readonly joinRetryIntervalMs: number;
   readonly tags: Readonly<Record<string, string>>;
@@ -110,7 +111,7 @@ export interface NodeConfig {
   readonly stack: StackConfig;
   readonly snapshotPath: string | undefined;
   /** false = off; otherwise the seeds (default `join`) and intervals. */
-  readonly rejoin: false | { seeds: readonly Address[]; minIntervalMs: number; maxIntervalMs: number };
+  readonly rejoin: false | { seeds: readonly Seed[]; minIntervalMs: number; maxIntervalMs: number };
 }
 
 const KNOWN = new Set([
@@ -185,15 +186,11 @@ export function resolveNodeConfig(opts: NodeOptions = {}): NodeConfig {
     }
   }
 
-  const join: Address[] = [];
+  let join: Seed[] = [];
   if (opts.join !== undefined) {
-    if (!Array.isArray(opts.join)) problems.push('join: must be an array of IP:PORT strings');
-    else
-      (opts.join as unknown[]).forEach((s, i) => {
-        const a = typeof s === 'string' ? parseHostPort(s, DEFAULT_PORT) : 'must be a string IP:PORT';
-        if (typeof a === 'string') problems.push(`join[${i}]: ${a}`);
-        else join.push(a);
-      });
+    const r = parseSeedList(opts.join, { where: 'join', objects: true });
+    problems.push(...r.problems);
+    join = r.seeds;
   }
 
   const joinAttempts = intOption(opts.joinAttempts, 'joinAttempts', 3, 1, 1_000_000, problems);
@@ -268,16 +265,11 @@ export function resolveNodeConfig(opts: NodeOptions = {}): NodeConfig {
     const r = opts.rejoin as RejoinSettings;
     if (r === null || typeof r !== 'object') problems.push('rejoin: must be true, false or an object');
     else {
-      let seeds: Address[] = join;
+      let seeds: Seed[] = join;
       if (r.seeds !== undefined) {
-        seeds = [];
-        if (!Array.isArray(r.seeds)) problems.push('rejoin.seeds: must be an array of IP:PORT strings');
-        else
-          (r.seeds as unknown[]).forEach((x, i) => {
-            const a = typeof x === 'string' ? parseHostPort(x, DEFAULT_PORT) : 'must be a string IP:PORT';
-            if (typeof a === 'string') problems.push(`rejoin.seeds[${i}]: ${a}`);
-            else seeds.push(a);
-          });
+        const list = parseSeedList(r.seeds, { where: 'rejoin.seeds', objects: true });
+        problems.push(...list.problems);
+        seeds = list.seeds;
       }
       const minIntervalMs = intOption(r.minIntervalMs, 'rejoin.minIntervalMs', 1000, 1, 3_600_000, problems);
       const maxIntervalMs = intOption(

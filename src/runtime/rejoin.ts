@@ -9,17 +9,16 @@
  * Built on the node's public API only (members, join, events), so it is a thin runtime helper: the
  * protocol core stays pure. The agent turns it on by default (`--no-rejoin` to opt out).
  */
-import { formatAddress, type Address } from '../core/io.js';
+import { formatAddress } from '../core/io.js';
+import { formatSeed, parseSeedList, type Seed, type SeedInput } from '../core/seeds.js';
 import { noopLogger, type Logger } from '../core/logger.js';
-import { parseHostPort } from '../transport/address.js';
 import { ConfigError, GossipError } from '../wire/errors.js';
 import type { GossipNode, NodeMemberEvent } from './node.js';
-import { DEFAULT_PORT } from './options.js';
 
 /** Options of {@link keepJoined}. */
 export interface RejoinOptions {
-  /** Seeds (`IP:PORT` or addresses) to try whenever the node is alone. */
-  readonly seeds?: readonly (string | Address)[];
+  /** Seeds (`IP:PORT`, addresses or parsed seeds) to try whenever the node is alone. */
+  readonly seeds?: readonly SeedInput[];
   /** Also try the last known address of every failed member. Default true. */
   readonly knownMembers?: boolean;
   /** First delay after the node became alone, and after every success. Default 1000. */
@@ -58,13 +57,7 @@ export interface RejoinLoop {
  * seed or interval.
  */
 export function keepJoined(node: GossipNode, opts: RejoinOptions = {}): RejoinLoop {
-  const problems: string[] = [];
-  const seeds: Address[] = [];
-  (opts.seeds ?? []).forEach((s, i) => {
-    const a = typeof s === 'string' ? parseHostPort(s, DEFAULT_PORT) : s;
-    if (typeof a === 'string') problems.push(`seeds[${i}]: ${a}`);
-    else seeds.push(a);
-  });
+  const { seeds, problems } = parseSeedList(opts.seeds ?? [], { where: 'seeds', objects: true });
   const minMs = opts.minIntervalMs ?? 1000;
   const maxMs = opts.maxIntervalMs ?? 30_000;
   if (!Number.isInteger(minMs) || minMs < 1) problems.push('minIntervalMs: must be a positive integer');
@@ -88,17 +81,18 @@ export function keepJoined(node: GossipNode, opts: RejoinOptions = {}): RejoinLo
     return s === 'leaving' || s === 'left';
   };
 
-  const targets = (): Address[] => {
+  const targets = (): Seed[] => {
     const seen = new Set<string>([formatAddress(node.advertiseAddress), formatAddress(node.address)]);
-    const out: Address[] = [];
-    const add = (a: Address): void => {
-      const k = formatAddress(a);
+    const out: Seed[] = [];
+    const add = (s: Seed): void => {
+      const k = formatSeed(s);
       if (seen.has(k)) return;
       seen.add(k);
-      out.push(a);
+      out.push(s);
     };
     seeds.forEach(add);
-    if (useKnown) for (const m of node.members({ status: 'failed' })) add(m.addr);
+    if (useKnown)
+      for (const m of node.members({ status: 'failed' })) add({ kind: 'address', address: m.addr });
     return out;
   };
 
@@ -137,7 +131,7 @@ export function keepJoined(node: GossipNode, opts: RejoinOptions = {}): RejoinLo
     const ok = contacted > 0;
     if (!ok) backoffMs = Math.min(maxMs, backoffMs * 2);
     const nextDelayMs = ok ? undefined : backoffMs;
-    const info: RejoinAttempt = { attempt, targets: list.map(formatAddress), contacted, errors, nextDelayMs };
+    const info: RejoinAttempt = { attempt, targets: list.map(formatSeed), contacted, errors, nextDelayMs };
     opts.onAttempt?.(info);
     if (ok) {
       log.info({ attempt, contacted }, 'rejoined the cluster');

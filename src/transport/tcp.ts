@@ -9,7 +9,8 @@
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Address, StreamFailure } from '../core/io.js';
-import { ipFamily, unmapIPv4 } from './address.js';
+import { ipFamily } from '../core/host-port.js';
+import { unmapIPv4 } from './address.js';
 import { TransportError, bindFailureReason, errorMessage } from './errors.js';
 import { MAX_STREAM_BYTES as WIRE_MAX_STREAM_BYTES } from '../wire/limits.js';
 

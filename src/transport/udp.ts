@@ -5,7 +5,8 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import type { Address } from '../core/io.js';
-import { ipFamily, toSocketFamily, unmapIPv4 } from './address.js';
+import { ipFamily } from '../core/host-port.js';
+import { toSocketFamily, unmapIPv4 } from './address.js';
 import { TransportError, bindFailureReason, errorMessage } from './errors.js';
 
 /**

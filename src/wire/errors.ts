@@ -20,6 +20,7 @@ export const GOSSIP_ERROR_CODES = [
   'GP_ERR_TRANSPORT',
   'GP_ERR_TOO_LARGE',
   'GP_ERR_KEYRING',
+  'GP_ERR_INTERNAL',
 ] as const;
 
 /** One stable error code (see {@link GOSSIP_ERROR_CODES} and docs/errors.md). */
@@ -84,5 +85,15 @@ export class TooLargeError extends GossipError {
 export class StateError extends GossipError {
   constructor(message: string) {
     super('GP_ERR_STATE', message);
+  }
+}
+
+/**
+ * A bug: an internal assertion failed (see `invariant` in core/invariant.ts). Never caused by a
+ * peer's bytes or a caller's input; state may be inconsistent, so the node should be closed.
+ */
+export class InternalError extends GossipError {
+  constructor(message: string) {
+    super('GP_ERR_INTERNAL', message);
   }
 }

@@ -37,8 +37,8 @@ test('flags win over the file; list flags replace the file list; tags come as k=
     { node: 'file-name', join: ['10.0.0.9:7946'], retryJoin: ['10.0.0.3'], profile: 'wan', tags: { x: 'y' } },
   );
   assert.equal(c.node, 'flag-name');
-  assert.deepEqual(c.join, ['10.0.0.2:7946']);
-  assert.deepEqual(c.retryJoin, ['10.0.0.3']);
+  assert.deepEqual(c.join, [{ kind: 'address', address: { ip: '10.0.0.2', port: 7946 } }]);
+  assert.deepEqual(c.retryJoin, [{ kind: 'address', address: { ip: '10.0.0.3', port: 7946 } }]);
   assert.equal(c.profile, 'wan');
   assert.deepEqual(c.tags, { role: 'web', expr: 'a=b' });
   assert.deepEqual(resolveAgentConfig({}, { tags: { x: 'y' } }).tags, { x: 'y' });

@@ -25,8 +25,8 @@ test('IPv6 bind, advertise with and without a port, seeds with default port', ()
   assert.equal(o.advertiseIp, '10.1.2.3');
   assert.equal(o.advertisePort, undefined);
   assert.deepEqual(o.join, [
-    { ip: '::1', port: 7001 },
-    { ip: '127.0.0.1', port: 7946 },
+    { kind: 'address', address: { ip: '::1', port: 7001 } },
+    { kind: 'address', address: { ip: '127.0.0.1', port: 7946 } },
   ]);
   const p = resolveNodeConfig({ bind: '127.0.0.1:0', advertise: '192.0.2.7:9000' });
   assert.equal(p.advertisePort, 9000);

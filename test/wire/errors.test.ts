@@ -27,6 +27,7 @@ test('every error class in src/wire/errors.ts carries the code docs/errors.md gi
     new errors.ConfigError(['x']),
     new errors.TooLargeError('x'),
     new errors.StateError('x'),
+    new errors.InternalError('x'),
   ];
   const classes = Object.entries(errors).filter(
     ([, v]) => typeof v === 'function' && (v === GossipError || v.prototype instanceof GossipError),

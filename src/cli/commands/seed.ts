@@ -12,7 +12,8 @@
  */
 import { createNode, type GossipNode, type NodeMemberEvent } from '../../runtime/node.js';
 import { formatAddress } from '../../core/io.js';
-import { ipFamily, parseHostPort } from '../../transport/address.js';
+import { ipFamily } from '../../core/host-port.js';
+import { parseSeed, type Seed } from '../../core/seeds.js';
 import type { Profile } from '../../swim/config.js';
 import { GossipError } from '../../wire/errors.js';
 import { CliError } from '../errors.js';
@@ -33,7 +34,9 @@ PORT 0 binds a free port and prints it. An unreachable seed is retried with back
 /** Parsed seed-mode arguments. */
 interface SeedArgs {
   port: number;
-  seed: string | undefined;
+  seed: Seed | undefined;
+  /** The seed as typed, for messages. */
+  seedText: string | undefined;
   bindIp: string;
   advertiseIp: string | undefined;
   name: string | undefined;
@@ -62,11 +65,12 @@ function parseArgs(argv: readonly string[]): SeedArgs | 'help' {
   const port = Number(portText);
   if (!/^\d{1,5}$/.test(portText) || port > 65535)
     throw new CliError(`invalid port "${portText}" (expected 0-65535)`, 2);
-  const seed = positional[1];
-  if (seed !== undefined) {
-    const s = parseHostPort(seed);
+  const seedText = positional[1];
+  let seed: Seed | undefined;
+  if (seedText !== undefined) {
+    const s = parseSeed(seedText, { defaultPort: null });
     if (typeof s === 'string') throw new CliError(`invalid seed: ${s}`, 2);
-    if (s.port === 0) throw new CliError(`invalid seed "${seed}": port 0`, 2);
+    seed = s;
   }
   const bindIp = flags.bind ?? '127.0.0.1';
   if (ipFamily(bindIp) === 0) throw new CliError(`invalid --bind "${bindIp}": expected an IP address`, 2);
@@ -77,7 +81,7 @@ function parseArgs(argv: readonly string[]): SeedArgs | 'help' {
   const profile = (flags.profile ?? 'lan') as Profile;
   if (!['lan', 'wan', 'local'].includes(profile))
     throw new CliError(`invalid --profile "${profile}" (lan, wan or local)`, 2);
-  return { port, seed, bindIp, advertiseIp, name: flags.name, profile };
+  return { port, seed, seedText, bindIp, advertiseIp, name: flags.name, profile };
 }
 
 function memberLine(verb: 'append' | 'remove', e: NodeMemberEvent): string {
@@ -148,7 +152,7 @@ async function runSeed(argv: readonly string[]): Promise<number> {
           if (warned) return;
           warned = true;
           process.stderr.write(
-            `gossip-peer: warning: cannot reach seed ${args.seed} (${errors.join('; ') || 'no answer'}); retrying\n`,
+            `gossip-peer: warning: cannot reach seed ${args.seedText} (${errors.join('; ') || 'no answer'}); retrying\n`,
           );
         },
       })

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isIP } from 'node:net';
 import fc from 'fast-check';
-import { ipFamily, parseHostPort } from '../../src/transport/address.js';
+import { ipFamily, parseHostPort } from '../../src/core/host-port.js';
 
 test('ipFamily agrees with node:net isIP on addresses, address-like text and garbage', () => {
   const samples = [
