@@ -3,95 +3,50 @@
  *
  * `Serf` owns a {@link SwimCore} and is its {@link SwimDelegate}: tags go out as node meta, Serf
  * messages ride memberlist user messages and the broadcast piggy-back, and Serf's push-pull state
- * (clocks, status times, left members, the event ring) travels in every push-pull. Driver calls
- * go to Serf, which forwards them to Swim, drains Swim's events and turns them into Serf member
- * events (left vs failed decided by the leave intent, reference §11.3).
+ * travels in every push-pull. Driver calls go to Serf, which forwards them to Swim, drains Swim's
+ * events and dispatches everything to the part that owns it, one protocol per file:
  *
- * Own timers (a keyed deadline heap, like swim's): reaping, reconnect attempts, queue-depth
- * checks, the leave phases, pruning, query deadlines, user-event coalescing.
+ * - membership.ts          — member clock, join/leave intents, member events, joins, reap, reconnect;
+ * - leave.ts               — the graceful leave and Serf's own state;
+ * - user-event-channel.ts  — user events: clock, dedupe, coalescing, delivery;
+ * - query-engine.ts        — queries: filters, internal `_serf_*` queries, responses, relays, conflicts;
+ * - push-pull-state.ts     — the push-pull user state (produce, merge);
+ * - this file              — construction, the driver contract, Serf message dispatch, timers, commands.
+ *
+ * Timers: one typed deadline heap (timers.ts) beside Swim's; the query engine's reply windows and
+ * the coalescer keep their own deadlines, all folded into {@link Serf.nextDeadline}.
  */
-import {
-  formatAddress,
-  type Address,
-  type Output,
-  type ProtocolCore,
-  type StreamFailure,
-} from '../core/io.js';
-import { parseSeed } from '../core/seeds.js';
-import type { MemberInfo, SwimCore, SwimDelegate, SwimEvent } from '../swim/api.js';
-import { DeadlineHeap } from '../core/deadlines.js';
+import type { Address, Output, ProtocolCore, StreamFailure } from '../core/io.js';
+import type { SwimCore, SwimDelegate, SwimEvent } from '../swim/api.js';
 import type { Random } from '../core/random.js';
 import { noopLogger, noopMetrics, type Logger, type Metrics } from '../core/logger.js';
-import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
+import { StateError, TooLargeError } from '../wire/errors.js';
 import { META_MAX_BYTES } from '../wire/limits.js';
-import type {
-  SerfFilter,
-  SerfJoin,
-  SerfLeave,
-  SerfMember,
-  SerfMessage,
-  SerfPushPull,
-  SerfQuery,
-  SerfQueryResponse,
-  SerfUserEvent,
-} from '../wire/messages.js';
+import type { SerfMessage } from '../wire/messages.js';
 import { SerfBroadcasts, queueDepthLimit } from './broadcasts.js';
 import * as codec from './codec.js';
 import type { SerfConfig } from './config.js';
-import { ConflictTally } from './conflict.js';
+import type { ClusterContext, SerfState } from './context.js';
 import type { SerfEvent } from './events.js';
-import { RecentIntents } from './intents.js';
-import {
-  KeyResponseTally,
-  answerKeyQuery,
-  fitKeyList,
-  isKeyQuery,
-  type KeyQuery,
-  type MutableKeyring,
-} from './keys.js';
-import { LamportClock, type LamportTime } from './lamport.js';
+import type { KeyQuery, MutableKeyring } from './keys.js';
+import type { LamportTime } from './lamport.js';
+import { LeaveChoreography } from './leave.js';
 import { compileMemberFilter, type MemberFilter } from './member-filter.js';
-import { MemberStatusCode, MemberTable, type Member, type MemberChange, type NodeInfo } from './members.js';
-import {
-  OutgoingQueries,
-  QueryBuffer,
-  QueryFlags,
-  defaultQueryTimeoutMs,
-  shouldProcessQuery,
-} from './queries.js';
-import { pickReconnectTarget } from './reap.js';
-import { pickRelayMembers } from './relay.js';
+import { MemberTable, type Member } from './members.js';
+import { SerfMembership } from './membership.js';
+import { encodeLocalState, mergeRemoteState, type PushPullParts } from './push-pull-state.js';
+import { QueryEngine, type QueryHandle, type QueryOptions } from './query-engine.js';
 import { EMPTY_SNAPSHOT, SnapshotState, type SnapshotData } from './snapshot.js';
-import { UserEventBuffer, UserEventCoalescer, type DeliveredUserEvent } from './user-events.js';
+import { QUEUE_CHECK_TIMER, SELF_DELIVERY_TIMER, createSerfDeadlines, type SerfTimer } from './timers.js';
+import { UserEventChannel } from './user-event-channel.js';
 
-/** Prefix of Serf's internal queries (serf: internal_query.go). */
-export const INTERNAL_QUERY_PREFIX = '_serf_';
-/** Prefix of our multicast extension: a query whose receivers deliver a user event (docs/multicast.md). */
-export const MULTICAST_QUERY_PREFIX = 'gp-multicast:';
-
-/** Serf's own state (serf: `SerfState`). */
-export type SerfState = 'alive' | 'leaving' | 'left' | 'shutdown';
-
-/** Query options (serf: `QueryParam`). */
-export interface QueryOptions {
-  /** Only these nodes process the query. */
-  readonly filterNodes?: readonly string[];
-  /** Only nodes whose tag matches (unanchored Go regex) process the query. */
-  readonly filterTags?: Readonly<Record<string, string>>;
-  /** Ask every processing node for an ack. */
-  readonly requestAck?: boolean;
-  /** Extra relayed copies of every ack/response (0…255). */
-  readonly relayFactor?: number;
-  /** Response window; default GossipInterval × QueryTimeoutMult × ceil(log10(n + 1)). */
-  readonly timeoutMs?: number;
-}
-
-/** A query we started. */
-export interface QueryHandle {
-  readonly lTime: LamportTime;
-  readonly id: number;
-  readonly deadline: number;
-}
+export type { SerfState } from './context.js';
+export {
+  INTERNAL_QUERY_PREFIX,
+  MULTICAST_QUERY_PREFIX,
+  type QueryHandle,
+  type QueryOptions,
+} from './query-engine.js';
 
 /** Dependencies of a {@link Serf} core. */
 export interface SerfOptions {
@@ -111,128 +66,97 @@ export interface SerfOptions {
   readonly metrics?: Metrics;
 }
 
-/** An incoming query we delivered and may still answer. */
-interface PendingResponse {
-  readonly lTime: LamportTime;
-  readonly id: number;
-  readonly addr: Uint8Array;
-  readonly port: number;
-  readonly sourceNode: string;
-  readonly relayFactor: number;
-  readonly deadline: number;
-}
-
-/** Why we started an outgoing query. */
-type QueryPurpose =
-  | { readonly kind: 'user' }
-  | { readonly kind: 'key'; readonly requestId: number; readonly tally: KeyResponseTally }
-  | { readonly kind: 'conflict'; readonly tally: ConflictTally };
-
-type JoinPurpose =
-  | { readonly kind: 'user'; readonly ignoreOld: boolean }
-  | { readonly kind: 'reconnect' }
-  | { readonly kind: 'rejoin' };
-
-const EMPTY = new Uint8Array(0);
-
 /** The Serf-compatible protocol core. See the module comment. */
 export class Serf implements ProtocolCore<SerfEvent> {
   private readonly cfg: SerfConfig;
   private readonly swim: SwimCore;
-  private readonly random: Random;
   private readonly log: Logger;
   private readonly metrics: Metrics;
   private readonly keyring: MutableKeyring | null;
-
-  private readonly clock = new LamportClock();
-  private readonly eventClock = new LamportClock();
-  private readonly queryClock = new LamportClock();
-  private eventMinTime: LamportTime = 0;
-  private queryMinTime: LamportTime = 0;
-
   private readonly table = new MemberTable();
-  private readonly intents = new RecentIntents();
-  private readonly eventBuffer: UserEventBuffer;
-  private readonly queryBuffer: QueryBuffer;
-  private readonly outgoing = new OutgoingQueries();
-  private readonly outgoingPurpose = new Map<LamportTime, QueryPurpose>();
-  private readonly pending = new Map<number, PendingResponse>();
-  private nextQueryHandle = 1;
   private readonly broadcasts: SerfBroadcasts;
-  private readonly timers = DeadlineHeap.ofStrings();
-  private readonly coalescer: UserEventCoalescer | undefined;
+  private readonly timers = createSerfDeadlines();
   private readonly snap: SnapshotState | undefined;
+
+  private readonly membership: SerfMembership;
+  private readonly leaving: LeaveChoreography;
+  private readonly userEvents: UserEventChannel;
+  private readonly queries: QueryEngine;
+  private readonly pushPull: PushPullParts;
 
   private tags: Readonly<Record<string, string>>;
   private meta: Uint8Array;
-  private state: SerfState = 'alive';
   private lastNow: number;
   private events: SerfEvent[] = [];
   /** Serf user messages addressed to ourselves, delivered at the next tick (as if sent over UDP). */
   private selfMessages: Uint8Array[] = [];
-  private readonly joins = new Map<number, JoinPurpose>();
-  private ignoreOldJoins = 0;
-  private rejoinQueue: Address[] = [];
-  private nextKeyRequest = 1;
-  private leaveIntentTimedOut = false;
-  private conflictRunning = false;
 
   constructor(opts: SerfOptions) {
-    this.cfg = opts.config;
-    this.random = opts.random;
+    const cfg = opts.config;
+    this.cfg = cfg;
     this.log = opts.logger ?? noopLogger;
     this.metrics = opts.metrics ?? noopMetrics;
     this.keyring = opts.keyring ?? null;
     this.lastNow = opts.now;
-    this.tags = opts.config.tags;
+    this.tags = cfg.tags;
     this.meta = codec.encodeTags(this.tags);
     if (this.meta.length > META_MAX_BYTES) {
       throw new TooLargeError(`Encoded length of tags exceeds limit of ${META_MAX_BYTES} bytes`);
     }
-    this.eventBuffer = new UserEventBuffer(opts.config.eventBuffer);
-    this.queryBuffer = new QueryBuffer(opts.config.queryBuffer);
-    this.broadcasts = new SerfBroadcasts(opts.config.retransmitMult, () => this.table.size);
-    if (opts.config.userCoalescePeriodMs > 0 && opts.config.userQuiescentPeriodMs > 0) {
-      this.coalescer = new UserEventCoalescer(
-        opts.config.userCoalescePeriodMs,
-        opts.config.userQuiescentPeriodMs,
-      );
+    this.broadcasts = new SerfBroadcasts(cfg.retransmitMult, () => this.table.size);
+    const restored = opts.snapshot ?? EMPTY_SNAPSHOT;
+    if (opts.recordSnapshot ?? opts.snapshot !== undefined) {
+      this.snap = new SnapshotState(restored, cfg.rejoinAfterLeave);
     }
+
+    // Swim calls nodeMeta while it is built; every other delegate call comes after the parts exist.
+    this.swim = opts.createSwim(this.delegate());
+    const ctx: ClusterContext = {
+      cfg,
+      swim: this.swim,
+      random: opts.random,
+      log: this.log,
+      metrics: this.metrics,
+      table: this.table,
+      broadcasts: this.broadcasts,
+      timers: this.timers,
+      snap: this.snap,
+      now: () => this.lastNow,
+      state: () => this.leaving.state,
+      tags: () => this.tags,
+      emit: (e) => this.events.push(e),
+      sendTo: (now, to, body) => this.sendTo(now, to, body),
+    };
+    this.membership = new SerfMembership(ctx);
+    this.leaving = new LeaveChoreography(ctx, this.membership);
+    this.userEvents = new UserEventChannel(ctx);
+    this.queries = new QueryEngine(ctx, this.keyring, () => this.shutdown());
+    this.pushPull = {
+      table: this.table,
+      membership: this.membership,
+      userEvents: this.userEvents,
+      queries: this.queries,
+      log: this.log,
+    };
 
     // Clocks start at 1 so that a default join LTime of 0 never wins (serf.go Create); a snapshot
     // moves them past everything this node saw before, and old events/queries are not replayed.
-    this.clock.increment();
-    this.eventClock.increment();
-    this.queryClock.increment();
-    const restored = opts.snapshot ?? EMPTY_SNAPSHOT;
-    this.clock.witness(restored.clock);
-    this.eventClock.witness(restored.eventClock);
-    this.queryClock.witness(restored.queryClock);
+    const clocks = [this.membership.clock, this.userEvents.clock, this.queries.clock];
+    for (const clock of clocks) clock.increment();
+    this.membership.clock.witness(restored.clock);
+    this.userEvents.clock.witness(restored.eventClock);
+    this.queries.clock.witness(restored.queryClock);
     if (opts.snapshot !== undefined) {
-      this.eventMinTime = restored.eventClock + 1;
-      this.queryMinTime = restored.queryClock + 1;
+      this.userEvents.restoredUpTo(restored.eventClock);
+      this.queries.restoredUpTo(restored.queryClock);
     }
-    if (opts.recordSnapshot ?? opts.snapshot !== undefined) {
-      this.snap = new SnapshotState(restored, opts.config.rejoinAfterLeave);
-    }
-
-    this.swim = opts.createSwim(this.delegate());
-    this.drainSwim(opts.now);
-    if (this.table.get(this.cfg.nodeName) === undefined) this.onSwimJoin(this.swim.self);
 
     const now = opts.now;
-    this.timers.set('reap', now + this.cfg.reapIntervalMs);
-    if (this.cfg.reconnectIntervalMs > 0) this.timers.set('reconnect', now + this.cfg.reconnectIntervalMs);
-    this.timers.set('queue-check', now + this.cfg.queueCheckIntervalMs);
-
-    // Rejoin the members a snapshot remembers, one at a time until one answers (serf handleRejoin).
-    for (const [name, addr] of restored.aliveNodes) {
-      if (name === this.cfg.nodeName) continue;
-      // Written by us or serf as `ip:port` / `[v6]:port`; a line that is not one is skipped.
-      const seed = parseSeed(addr, { defaultPort: null });
-      if (typeof seed !== 'string' && seed.kind === 'address') this.rejoinQueue.push(seed.address);
-    }
-    if (this.rejoinQueue.length > 0) this.nextRejoin(now);
+    this.drainSwim(now);
+    if (this.table.get(cfg.nodeName) === undefined) this.membership.onSwimJoin(this.swim.self);
+    this.membership.start(now);
+    this.timers.set(QUEUE_CHECK_TIMER, now + cfg.queueCheckIntervalMs);
+    this.membership.rejoin(now, restored.aliveNodes);
   }
 
   // ------------------------------------------------------------------ driver contract
@@ -269,9 +193,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.drainSwim(now);
     for (let key = this.timers.popDue(now); key !== undefined; key = this.timers.popDue(now))
       this.fire(now, key);
-    for (const lTime of this.outgoing.expire(now)) this.finishQuery(now, lTime);
-    for (const [handle, p] of this.pending) if (p.deadline <= now) this.pending.delete(handle);
-    if (this.coalescer !== undefined) for (const e of this.coalescer.flushDue(now)) this.emitUser(e, false);
+    this.queries.expire(now);
+    this.userEvents.flushDue(now);
     this.leaveInput(now);
   }
 
@@ -281,8 +204,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
       if (t !== undefined && (min === undefined || t < min)) min = t;
     };
     consider(this.timers.peek());
-    consider(this.outgoing.nextDeadline());
-    consider(this.coalescer?.deadline());
+    consider(this.queries.nextDeadline());
+    consider(this.userEvents.nextDeadline());
     return min;
   }
 
@@ -300,7 +223,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
 
   /** Serf's own state. */
   get serfState(): SerfState {
-    return this.state;
+    return this.leaving.state;
   }
 
   /** The underlying SWIM core (read-only use: health, raw members). */
@@ -328,19 +251,24 @@ export class Serf implements ProtocolCore<SerfEvent> {
 
   /** The Lamport clocks (member, event, query). */
   clocks(): { member: LamportTime; event: LamportTime; query: LamportTime } {
-    return { member: this.clock.time(), event: this.eventClock.time(), query: this.queryClock.time() };
+    return {
+      member: this.membership.clock.time(),
+      event: this.userEvents.clock.time(),
+      query: this.queries.clock.time(),
+    };
   }
 
   /** Operator statistics (serf `Stats`). */
   stats(): Record<string, string> {
+    const clocks = this.clocks();
     return {
       members: String(this.table.size),
       failed: String(this.table.failedMembers().length),
       left: String(this.table.leftMembers().length),
       health_score: String(this.swim.healthScore()),
-      member_time: String(this.clock.time()),
-      event_time: String(this.eventClock.time()),
-      query_time: String(this.queryClock.time()),
+      member_time: String(clocks.member),
+      event_time: String(clocks.event),
+      query_time: String(clocks.query),
       intent_queue: String(this.broadcasts.numQueued('intent')),
       event_queue: String(this.broadcasts.numQueued('event')),
       query_queue: String(this.broadcasts.numQueued('query')),
@@ -362,11 +290,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
    */
   join(now: number, seeds: readonly Address[], ignoreOld = true): number {
     this.enter(now);
-    if (this.state !== 'alive')
-      throw new StateError(`cannot join after leave or shutdown (state ${this.state})`);
-    if (ignoreOld) this.ignoreOldJoins++;
-    const id = this.swim.join(now, seeds);
-    this.joins.set(id, { kind: 'user', ignoreOld });
+    const id = this.membership.join(now, seeds, ignoreOld);
     this.leaveInput(now);
     return id;
   }
@@ -377,34 +301,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
    */
   leave(now: number): void {
     this.enter(now);
-    if (this.state === 'left') return;
-    if (this.state === 'leaving') throw new StateError('Leave already in progress');
-    if (this.state === 'shutdown') throw new StateError('Leave called after Shutdown');
-    this.state = 'leaving';
-    this.snap?.leave();
-    const msg: SerfLeave = { lTime: this.clock.time(), node: this.cfg.nodeName, prune: false };
-    this.clock.increment();
-    this.handleLeaveIntent(now, msg);
-    if (this.table.hasAliveOthers(this.cfg.nodeName)) {
-      const intent = codec.encodeSerfMessage({ type: 'leave', body: msg });
-      this.broadcasts.queue('intent', intent, () => {
-        // Runs inside a getBroadcasts call: continue at the next tick.
-        if (this.state === 'leaving' && this.timers.has('leave-intent'))
-          this.timers.set('leave-intent-sent', this.lastNow);
-      });
-      // Adaptive detector, small cluster: the intent also goes straight to every live member, so
-      // that it is there well before our dead(self), which the core then sends all-to-all too
-      // (after this broadcast has been gossiped, as in serf). docs/failure-detection.md.
-      if (this.swim.dissemination?.() === 'all-to-all') {
-        for (const m of this.swim.members()) {
-          if (m.name !== this.cfg.nodeName && (m.state === 'alive' || m.state === 'suspect'))
-            this.swim.sendUserMessage(now, m.addr, intent);
-        }
-      }
-      this.timers.set('leave-intent', now + this.cfg.broadcastTimeoutMs);
-    } else {
-      this.swimLeave(now);
-    }
+    this.leaving.leave(now);
     this.leaveInput(now);
   }
 
@@ -414,12 +311,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
    */
   forceLeave(now: number, node: string, prune = false): void {
     this.enter(now);
-    const msg: SerfLeave = { lTime: this.clock.time(), node, prune };
-    this.clock.increment();
-    this.handleLeaveIntent(now, msg);
-    if (this.table.hasAliveOthers(this.cfg.nodeName)) {
-      this.broadcasts.queue('intent', codec.encodeSerfMessage({ type: 'leave', body: msg }));
-    }
+    this.membership.forceLeave(now, node, prune);
     this.leaveInput(now);
   }
 
@@ -448,17 +340,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
   userEvent(now: number, name: string, payload: Uint8Array, coalesce = true): void {
     this.enter(now);
     this.assertRunning();
-    const limit = this.cfg.userEventSizeLimit;
-    const rawSize = Buffer.byteLength(name) + payload.length;
-    if (rawSize > limit)
-      throw new TooLargeError(`user event exceeds configured limit of ${limit} bytes before encoding`);
-    const msg: SerfUserEvent = { lTime: this.eventClock.time(), name, payload, cc: coalesce };
-    const raw = codec.encodeSerfMessage({ type: 'userEvent', body: msg });
-    if (raw.length > limit)
-      throw new TooLargeError(`encoded user event exceeds configured limit of ${limit} bytes after encoding`);
-    this.eventClock.increment();
-    this.handleUserEvent(now, msg);
-    this.broadcasts.queue('event', raw);
+    this.userEvents.send(now, name, payload, coalesce);
     this.leaveInput(now);
   }
 
@@ -470,7 +352,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
   query(now: number, name: string, payload: Uint8Array, opts: QueryOptions = {}): QueryHandle {
     this.enter(now);
     this.assertRunning();
-    const h = this.startQuery(now, name, payload, opts, { kind: 'user' });
+    const h = this.queries.query(now, name, payload, opts);
     this.leaveInput(now);
     return h;
   }
@@ -488,13 +370,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
   ): QueryHandle {
     this.enter(now);
     this.assertRunning();
-    const h = this.startQuery(
-      now,
-      MULTICAST_QUERY_PREFIX + name,
-      payload,
-      { filterTags: filter.tags, filterNodes: filter.nodes, requestAck: false },
-      { kind: 'user' },
-    );
+    const h = this.queries.multicast(now, name, payload, filter);
     this.leaveInput(now);
     return h;
   }
@@ -506,14 +382,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
    */
   respond(now: number, queryId: number, payload: Uint8Array): void {
     this.enter(now);
-    const p = this.pending.get(queryId);
-    if (p === undefined) throw new StateError('response already sent, past the deadline, or unknown query');
-    if (now > p.deadline) {
-      this.pending.delete(queryId);
-      throw new StateError('response is past the deadline');
-    }
-    this.sendResponse(now, p, payload);
-    this.pending.delete(queryId);
+    this.queries.respond(now, queryId, payload);
     this.leaveInput(now);
   }
 
@@ -525,28 +394,19 @@ export class Serf implements ProtocolCore<SerfEvent> {
   keyOperation(now: number, op: KeyQuery, key: Uint8Array, relayFactor = 0): number {
     this.enter(now);
     this.assertRunning();
-    const requestId = this.nextKeyRequest++;
-    const payload = codec.encodeKeyRequest({ key: op === 'list-keys' ? EMPTY : key });
-    const tally = new KeyResponseTally(this.swim.numAlive());
-    this.startQuery(
-      now,
-      INTERNAL_QUERY_PREFIX + op,
-      payload,
-      { relayFactor },
-      { kind: 'key', requestId, tally },
-    );
+    const id = this.queries.keyOperation(now, op, key, relayFactor);
     this.leaveInput(now);
-    return requestId;
+    return id;
   }
 
   /** Stop at once (no leave): timers and queues are dropped; further input is ignored. */
   shutdown(): void {
-    this.state = 'shutdown';
+    this.leaving.shutdown();
     this.broadcasts.reset();
     this.timers.clear();
   }
 
-  // ------------------------------------------------------------------ internals: entry/exit
+  // ------------------------------------------------------------------ internals
 
   private enter(now: number): void {
     this.lastNow = now;
@@ -554,11 +414,11 @@ export class Serf implements ProtocolCore<SerfEvent> {
 
   private leaveInput(now: number): void {
     this.drainSwim(now);
-    this.snap?.memberClock(this.clock.time());
+    this.snap?.memberClock(this.membership.clock.time());
   }
 
   private assertRunning(): void {
-    if (this.state === 'shutdown') throw new StateError('serf is shut down');
+    if (this.leaving.state === 'shutdown') throw new StateError('serf is shut down');
   }
 
   private delegate(): SwimDelegate {
@@ -570,59 +430,38 @@ export class Serf implements ProtocolCore<SerfEvent> {
       },
       getBroadcasts: (overhead, limit) => this.broadcasts.getBroadcasts(overhead, limit),
       hasBroadcasts: () => this.broadcasts.hasQueued(),
-      localState: (join) => this.localState(join),
+      localState: () => encodeLocalState(this.pushPull),
       mergeRemoteState: (now, state, join) => {
         this.lastNow = now;
-        this.mergeRemoteState(now, state, join);
+        mergeRemoteState(this.pushPull, now, state, join);
       },
       ackPayload: () => null,
     };
   }
 
-  // ------------------------------------------------------------------ swim events
-
   private drainSwim(now: number): void {
     for (const e of this.swim.drainEvents()) this.onSwimEvent(now, e);
-  }
-
-  private nodeInfo(m: MemberInfo): NodeInfo {
-    return { name: m.name, addr: m.addr, tags: codec.decodeTags(m.meta), vsn: m.vsn };
-  }
-
-  private emitChange(c: MemberChange | undefined): void {
-    if (c === undefined) return;
-    this.events.push({ type: c.type, member: c.member });
-    this.metrics.incr(`serf_member_${c.type.slice('member-'.length)}`);
-    if (c.type === 'member-join') this.snap?.memberAlive(c.member.name, formatAddress(c.member.addr));
-    else if (c.type === 'member-leave' || c.type === 'member-failed') this.snap?.memberGone(c.member.name);
-  }
-
-  private onSwimJoin(m: MemberInfo): void {
-    const existing = this.table.get(m.name);
-    if (m.name === this.cfg.nodeName && existing !== undefined && existing.status === 'alive') return;
-    this.emitChange(this.table.onJoin(this.nodeInfo(m), this.intents));
   }
 
   private onSwimEvent(now: number, e: SwimEvent): void {
     switch (e.type) {
       case 'join':
-        this.onSwimJoin(e.member);
+        this.membership.onSwimJoin(e.member);
         break;
       case 'update':
-        this.emitChange(this.table.onUpdate(this.nodeInfo(e.member)));
+        this.membership.onSwimUpdate(e.member);
         break;
       case 'leave':
-        this.emitChange(this.table.onLeave(e.member.name, now));
+        this.membership.onSwimLeave(now, e.member);
         break;
       case 'conflict':
-        this.onConflict(now, e.existing, e.other);
+        this.queries.onConflict(now, e.existing, e.other);
         break;
       case 'join-result':
-        this.onJoinResult(now, e.requestId, e.contacted, e.errors);
+        this.membership.onJoinResult(now, e.requestId, e.contacted, e.errors);
         break;
       case 'leave-done':
-        if (this.state === 'leaving')
-          this.timers.set('leave-propagate', now + this.cfg.leavePropagateDelayMs);
+        this.leaving.onSwimLeaveDone(now);
         break;
       case 'suspect':
       case 'refute':
@@ -630,84 +469,46 @@ export class Serf implements ProtocolCore<SerfEvent> {
     }
   }
 
-  private onJoinResult(
-    now: number,
-    requestId: number,
-    contacted: number,
-    errors: readonly { readonly addr: Address; readonly reason: string }[],
-  ): void {
-    const purpose = this.joins.get(requestId);
-    this.joins.delete(requestId);
-    if (purpose === undefined) return;
-    if (purpose.kind === 'user') {
-      if (purpose.ignoreOld) this.ignoreOldJoins--;
-      // After a successful join, announce it with the (witnessed) member clock (serf Join).
-      if (contacted > 0 && this.state === 'alive') this.broadcastJoinIntent(now, this.clock.time());
-      this.events.push({ type: 'join-result', requestId, contacted, errors });
-    } else if (purpose.kind === 'rejoin') {
-      if (contacted > 0) this.rejoinQueue = [];
-      else this.nextRejoin(now);
-    }
-  }
-
-  private nextRejoin(now: number): void {
-    const next = this.rejoinQueue.shift();
-    if (next === undefined || this.state !== 'alive') return;
-    this.joins.set(this.swim.join(now, [next]), { kind: 'rejoin' });
-  }
-
-  // ------------------------------------------------------------------ timers
-
-  private fire(now: number, key: string): void {
-    if (this.state === 'shutdown') return;
-    if (key === 'reap') {
-      for (const c of this.table.reap(now, this.cfg.reconnectTimeoutMs, this.cfg.tombstoneTimeoutMs))
-        this.emitChange(c);
-      this.intents.reap(now, this.cfg.recentIntentTimeoutMs);
-      this.timers.set('reap', now + this.cfg.reapIntervalMs);
-    } else if (key === 'reconnect') {
-      const target = this.state === 'alive' ? pickReconnectTarget(this.table, this.random) : undefined;
-      if (target !== undefined) {
-        this.log.debug({ node: target.name }, 'serf: attempting reconnect');
-        this.joins.set(this.swim.join(now, [target.addr]), { kind: 'reconnect' });
+  private fire(now: number, key: SerfTimer): void {
+    if (this.leaving.state === 'shutdown') return;
+    switch (key.kind) {
+      case 'reap':
+        this.membership.reap(now);
+        break;
+      case 'reconnect':
+        this.membership.reconnect(now);
+        break;
+      case 'queue-check': {
+        const max = queueDepthLimit(this.cfg.maxQueueDepth, this.cfg.minQueueDepth, this.table.size);
+        for (const q of this.broadcasts.checkDepth(max))
+          this.log.warn({ queue: q, max }, 'serf: queue depth exceeds limit, dropping messages');
+        this.timers.set(QUEUE_CHECK_TIMER, now + this.cfg.queueCheckIntervalMs);
+        break;
       }
-      this.timers.set('reconnect', now + this.cfg.reconnectIntervalMs);
-    } else if (key === 'queue-check') {
-      const max = queueDepthLimit(this.cfg.maxQueueDepth, this.cfg.minQueueDepth, this.table.size);
-      for (const q of this.broadcasts.checkDepth(max))
-        this.log.warn({ queue: q, max }, 'serf: queue depth exceeds limit, dropping messages');
-      this.timers.set('queue-check', now + this.cfg.queueCheckIntervalMs);
-    } else if (key === 'leave-intent-sent') {
-      // The leave intent was fully transmitted before the timeout: on to the memberlist leave.
-      if (this.state !== 'leaving' || !this.timers.has('leave-intent')) return;
-      this.timers.delete('leave-intent');
-      this.swimLeave(now);
-    } else if (key === 'leave-intent') {
-      // BroadcastTimeout passed first. Serf returns an error here and stays "leaving"; we leave
-      // anyway (the dead message still tells everyone) and report it in `leave-done`.
-      this.timers.delete('leave-intent-sent');
-      this.leaveIntentTimedOut = true;
-      if (this.state === 'leaving') this.swimLeave(now);
-    } else if (key === 'leave-propagate') {
-      this.state = 'left';
-      this.events.push({ type: 'leave-done', intentTimedOut: this.leaveIntentTimedOut });
-    } else if (key === 'self-delivery') {
-      const batch = this.selfMessages;
-      this.selfMessages = [];
-      for (const m of batch) this.handleSerfBytes(now, m, this.swim.self.addr);
-    } else if (key.startsWith('prune:')) {
-      this.emitChange(this.table.erase(key.slice('prune:'.length)));
+      case 'leave-intent-sent':
+        this.leaving.onIntentSent(now);
+        break;
+      case 'leave-intent':
+        this.leaving.onIntentTimeout(now);
+        break;
+      case 'leave-propagate':
+        this.leaving.onPropagated();
+        break;
+      case 'self-delivery': {
+        const batch = this.selfMessages;
+        this.selfMessages = [];
+        for (const m of batch) this.handleSerfBytes(now, m, this.swim.self.addr);
+        break;
+      }
+      case 'prune':
+        this.membership.prune(key.node);
+        break;
     }
   }
 
-  private swimLeave(now: number): void {
-    this.swim.leave(now, this.cfg.broadcastTimeoutMs);
-  }
-
-  // ------------------------------------------------------------------ Serf messages
-
+  /** One Serf message (a memberlist user message's body), from gossip, a direct send or ourselves. */
   private handleSerfBytes(now: number, body: Uint8Array, from: Address): void {
-    if (body.length === 0 || this.state === 'shutdown') return;
+    if (body.length === 0 || this.leaving.state === 'shutdown') return;
     let msg: SerfMessage;
     try {
       msg = codec.decodeSerfMessage(body);
@@ -718,19 +519,21 @@ export class Serf implements ProtocolCore<SerfEvent> {
     }
     switch (msg.type) {
       case 'leave':
-        if (this.handleLeaveIntent(now, msg.body)) this.broadcasts.queue('intent', Uint8Array.from(body));
+        if (this.membership.handleLeaveIntent(now, msg.body))
+          this.broadcasts.queue('intent', Uint8Array.from(body));
         break;
       case 'join':
-        if (this.handleJoinIntent(now, msg.body)) this.broadcasts.queue('intent', Uint8Array.from(body));
+        if (this.membership.handleJoinIntent(now, msg.body))
+          this.broadcasts.queue('intent', Uint8Array.from(body));
         break;
       case 'userEvent':
-        if (this.handleUserEvent(now, msg.body)) this.broadcasts.queue('event', Uint8Array.from(body));
+        if (this.userEvents.handle(now, msg.body)) this.broadcasts.queue('event', Uint8Array.from(body));
         break;
       case 'query':
-        if (this.handleQuery(now, msg.body)) this.broadcasts.queue('query', Uint8Array.from(body));
+        if (this.queries.handleQuery(now, msg.body)) this.broadcasts.queue('query', Uint8Array.from(body));
         break;
       case 'queryResponse':
-        this.handleQueryResponse(now, msg.body);
+        this.queries.handleResponse(now, msg.body);
         break;
       case 'relay': {
         // Forward the inner message verbatim to its destination, once (serf: delegate.go).
@@ -756,447 +559,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
       // Like Go's send to its own address, the message arrives later, not inside this call: a
       // caller that starts a query gets its handle before its own ack shows up.
       this.selfMessages.push(body);
-      if (!this.timers.has('self-delivery')) this.timers.set('self-delivery', now);
+      if (!this.timers.has(SELF_DELIVERY_TIMER)) this.timers.set(SELF_DELIVERY_TIMER, now);
     } else this.swim.sendUserMessage(now, to, body);
-  }
-
-  private broadcastJoinIntent(now: number, lTime: LamportTime): void {
-    const msg: SerfJoin = { lTime, node: this.cfg.nodeName };
-    this.clock.witness(lTime);
-    this.handleJoinIntent(now, msg);
-    this.broadcasts.queue('intent', codec.encodeSerfMessage({ type: 'join', body: msg }));
-  }
-
-  private handleJoinIntent(now: number, msg: SerfJoin): boolean {
-    this.clock.witness(msg.lTime);
-    return this.table.joinIntent(msg.node, msg.lTime, this.intents, now);
-  }
-
-  private handleLeaveIntent(now: number, msg: SerfLeave): boolean {
-    this.clock.witness(msg.lTime);
-    const r = this.table.leaveIntent(
-      msg.node,
-      msg.lTime,
-      msg.prune,
-      this.cfg.nodeName,
-      this.state === 'alive',
-      this.intents,
-      now,
-    );
-    if (r.refute) {
-      this.log.debug('serf: refuting an older leave intent');
-      this.broadcastJoinIntent(now, this.clock.time());
-    }
-    for (const c of r.changes) this.emitChange(c);
-    if (r.pruneLater !== undefined) {
-      this.timers.set(
-        `prune:${r.pruneLater}`,
-        now + this.cfg.broadcastTimeoutMs + this.cfg.leavePropagateDelayMs,
-      );
-    }
-    return r.rebroadcast;
-  }
-
-  private handleUserEvent(now: number, msg: SerfUserEvent): boolean {
-    this.eventClock.witness(msg.lTime);
-    const outcome = this.eventBuffer.record(
-      msg.lTime,
-      msg.name,
-      msg.payload,
-      this.eventClock.time(),
-      this.eventMinTime,
-    );
-    if (outcome === 'too-old') {
-      this.log.debug(
-        { name: msg.name, lTime: msg.lTime, clock: this.eventClock.time() },
-        'serf: received old event',
-      );
-    }
-    if (outcome !== 'new') return false;
-    this.metrics.incr('serf_events');
-    const ev: DeliveredUserEvent = {
-      lTime: msg.lTime,
-      name: msg.name,
-      payload: msg.payload,
-      coalesce: msg.cc,
-    };
-    this.snap?.userEvent(msg.lTime);
-    if (this.coalescer === undefined || !this.coalescer.add(ev, now)) this.emitUser(ev, false);
-    return true;
-  }
-
-  private emitUser(ev: DeliveredUserEvent, multicast: boolean): void {
-    this.events.push({
-      type: 'user',
-      lTime: ev.lTime,
-      name: ev.name,
-      payload: ev.payload ?? EMPTY,
-      coalesce: ev.coalesce,
-      ...(multicast ? { multicast: true } : {}),
-    });
-  }
-
-  private decodeFilters(raw: Uint8Array[] | null): SerfFilter[] | 'invalid' {
-    const out: SerfFilter[] = [];
-    for (const f of raw ?? []) {
-      try {
-        out.push(codec.decodeFilter(f));
-      } catch {
-        return 'invalid';
-      }
-    }
-    return out;
-  }
-
-  /** Returns whether to re-gossip. */
-  private handleQuery(now: number, q: SerfQuery): boolean {
-    this.queryClock.witness(q.lTime);
-    const outcome = this.queryBuffer.record(q.lTime, q.id, this.queryClock.time(), this.queryMinTime);
-    if (outcome !== 'new') return false;
-    this.metrics.incr('serf_queries');
-    const rebroadcast = (q.flags & QueryFlags.noBroadcast) === 0;
-    // Even when our filters fail, a first-seen query is re-gossiped (serf handleQuery).
-    if (
-      !shouldProcessQuery(
-        this.decodeFilters(q.filters),
-        this.cfg.nodeName,
-        new Map(Object.entries(this.tags)),
-      )
-    ) {
-      return rebroadcast;
-    }
-    let source: Address;
-    try {
-      source = { ip: codec.ipFromBytes(q.addr), port: q.port };
-    } catch {
-      return rebroadcast;
-    }
-    const p: PendingResponse = {
-      lTime: q.lTime,
-      id: q.id,
-      addr: q.addr,
-      port: q.port,
-      sourceNode: q.sourceNode,
-      relayFactor: q.relayFactor,
-      deadline: now + Math.floor(q.timeout / 1e6),
-    };
-    if ((q.flags & QueryFlags.ack) !== 0) {
-      const ack: SerfQueryResponse = {
-        lTime: q.lTime,
-        id: q.id,
-        from: this.cfg.nodeName,
-        flags: QueryFlags.ack,
-        payload: null,
-      };
-      this.sendReply(now, p, source, ack, codec.encodeSerfMessage({ type: 'queryResponse', body: ack }));
-    }
-    this.snap?.query(q.lTime);
-    const payload = q.payload ?? EMPTY;
-    if (q.name.startsWith(INTERNAL_QUERY_PREFIX)) {
-      this.handleInternalQuery(now, q.name.slice(INTERNAL_QUERY_PREFIX.length), payload, p);
-    } else if (q.name.startsWith(MULTICAST_QUERY_PREFIX)) {
-      const name = q.name.slice(MULTICAST_QUERY_PREFIX.length);
-      this.emitUser({ lTime: q.lTime, name, payload, coalesce: false }, true);
-    } else {
-      const queryId = this.nextQueryHandle++;
-      this.pending.set(queryId, p);
-      this.events.push({
-        type: 'query',
-        queryId,
-        lTime: q.lTime,
-        name: q.name,
-        payload,
-        sourceNode: q.sourceNode,
-        source,
-        deadline: p.deadline,
-      });
-    }
-    return rebroadcast;
-  }
-
-  private handleInternalQuery(now: number, name: string, payload: Uint8Array, p: PendingResponse): void {
-    if (name === 'ping') return; // the ack (if asked for) is the whole answer
-    if (name === 'conflict') {
-      const node = new TextDecoder().decode(payload);
-      if (node === this.cfg.nodeName) return;
-      const m = this.table.get(node);
-      this.trySendResponse(
-        now,
-        p,
-        codec.encodeConflictResponse(m === undefined ? null : this.toSerfMember(m)),
-      );
-      return;
-    }
-    if (isKeyQuery(name)) {
-      let req: { key: Uint8Array } | 'invalid';
-      try {
-        req = codec.decodeKeyRequest(payload);
-      } catch {
-        req = 'invalid';
-      }
-      let resp = answerKeyQuery(name, req, this.keyring);
-      if (name === 'list-keys') {
-        const fitted = fitKeyList(
-          resp,
-          this.cfg.queryResponseSizeLimit,
-          (r) => this.responseSize(p, codec.encodeKeyResponse(r)) <= this.cfg.queryResponseSizeLimit,
-        );
-        if (fitted === null) return;
-        resp = fitted;
-      }
-      this.trySendResponse(now, p, codec.encodeKeyResponse(resp));
-      return;
-    }
-    this.log.warn({ query: name }, 'serf: unhandled internal query');
-  }
-
-  private toSerfMember(m: Member): SerfMember {
-    return {
-      name: m.name,
-      addr: codec.ipToBytes(m.addr.ip),
-      port: m.addr.port,
-      tags: new Map(Object.entries(m.tags)),
-      status: MemberStatusCode[m.status],
-      protocolMin: m.protocolMin,
-      protocolMax: m.protocolMax,
-      protocolCur: m.protocolCur,
-      delegateMin: m.delegateMin,
-      delegateMax: m.delegateMax,
-      delegateCur: m.delegateCur,
-    };
-  }
-
-  private responseSize(p: PendingResponse, payload: Uint8Array): number {
-    const r: SerfQueryResponse = { lTime: p.lTime, id: p.id, from: this.cfg.nodeName, flags: 0, payload };
-    return codec.encodeSerfMessage({ type: 'queryResponse', body: r }).length;
-  }
-
-  private trySendResponse(now: number, p: PendingResponse, payload: Uint8Array): void {
-    try {
-      this.sendResponse(now, p, payload);
-    } catch (err) {
-      this.log.debug({ err }, 'serf: internal query response not sent');
-    }
-  }
-
-  /** Build, size-check and send one response (+ relays). Throws before sending anything. */
-  private sendResponse(now: number, p: PendingResponse, payload: Uint8Array): void {
-    const resp: SerfQueryResponse = { lTime: p.lTime, id: p.id, from: this.cfg.nodeName, flags: 0, payload };
-    const raw = codec.encodeSerfMessage({ type: 'queryResponse', body: resp });
-    if (raw.length > this.cfg.queryResponseSizeLimit) {
-      throw new TooLargeError(`response exceeds limit of ${this.cfg.queryResponseSizeLimit} bytes`);
-    }
-    if (now > p.deadline) throw new StateError('response is past the deadline');
-    const source = { ip: codec.ipFromBytes(p.addr), port: p.port };
-    this.sendReply(now, p, source, resp, raw);
-  }
-
-  /** Send an ack/response to the querier and through up to RelayFactor relays (serf relayResponse). */
-  private sendReply(
-    now: number,
-    p: PendingResponse,
-    to: Address,
-    resp: SerfQueryResponse,
-    raw: Uint8Array,
-  ): void {
-    this.sendTo(now, to, raw);
-    if (p.relayFactor === 0) return;
-    const relays = pickRelayMembers(p.relayFactor, this.table.all(), this.cfg.nodeName, this.random);
-    if (relays.length === 0) return;
-    const relayed = codec.encodeSerfMessage({
-      type: 'relay',
-      header: { destAddr: { ip: p.addr, port: p.port, zone: '' }, destName: p.sourceNode },
-      inner: raw,
-    });
-    if (relayed.length > this.cfg.queryResponseSizeLimit) return; // serf: "relayed response exceeds limit"
-    void resp;
-    for (const m of relays) this.sendTo(now, m.addr, relayed);
-  }
-
-  private startQuery(
-    now: number,
-    name: string,
-    payload: Uint8Array,
-    opts: QueryOptions,
-    purpose: QueryPurpose,
-  ): QueryHandle {
-    if (this.cfg.protocolVersion < 4) throw new GossipError('GP_ERR_STATE', 'Feature not supported');
-    const problems: string[] = [];
-    const rf = opts.relayFactor ?? 0;
-    if (!Number.isInteger(rf) || rf < 0 || rf > 255)
-      problems.push(`relayFactor: must be an integer 0…255 (got ${rf})`);
-    if (
-      opts.timeoutMs !== undefined &&
-      (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0 || opts.timeoutMs > 2 ** 31)
-    ) {
-      problems.push(`timeoutMs: must be a positive integer number of ms (got ${opts.timeoutMs})`);
-    }
-    if (problems.length > 0) throw new ConfigError(problems);
-    const timeoutMs =
-      opts.timeoutMs ??
-      defaultQueryTimeoutMs(this.cfg.gossipIntervalMs, this.cfg.queryTimeoutMult, this.swim.numAlive());
-    const filters: Uint8Array[] = [];
-    if (opts.filterNodes !== undefined && opts.filterNodes.length > 0) {
-      filters.push(codec.encodeFilter({ type: 'node', nodes: [...opts.filterNodes] }));
-    }
-    for (const [tag, expr] of Object.entries(opts.filterTags ?? {}))
-      filters.push(codec.encodeFilter({ type: 'tag', tag, expr }));
-    const self = this.swim.self;
-    const q: SerfQuery = {
-      lTime: this.queryClock.time(),
-      id: this.random.nextU32() & 0x7fffffff,
-      addr: codec.ipToBytes(self.addr.ip),
-      port: self.addr.port,
-      sourceNode: self.name,
-      filters: filters.length > 0 ? filters : null,
-      flags: opts.requestAck === true ? QueryFlags.ack : 0,
-      relayFactor: opts.relayFactor ?? 0,
-      timeout: timeoutMs * 1e6,
-      name,
-      payload,
-    };
-    const raw = codec.encodeSerfMessage({ type: 'query', body: q });
-    if (raw.length > this.cfg.querySizeLimit)
-      throw new TooLargeError(`query exceeds limit of ${this.cfg.querySizeLimit} bytes`);
-    const deadline = now + timeoutMs;
-    this.outgoing.register(q.lTime, q.id, deadline, opts.requestAck === true);
-    this.outgoingPurpose.set(q.lTime, purpose);
-    this.handleQuery(now, q);
-    this.broadcasts.queue('query', raw);
-    return { lTime: q.lTime, id: q.id, deadline };
-  }
-
-  private handleQueryResponse(now: number, resp: SerfQueryResponse): void {
-    const r = this.outgoing.handleReply(now, resp);
-    if (r.kind === 'dropped') {
-      this.log.debug({ reason: r.reason, lTime: resp.lTime, from: resp.from }, 'serf: query reply dropped');
-      return;
-    }
-    const purpose = this.outgoingPurpose.get(r.lTime);
-    if (purpose === undefined) return;
-    if (purpose.kind === 'user') {
-      if (r.kind === 'ack') this.events.push({ type: 'query-ack', queryLTime: r.lTime, from: r.from });
-      else
-        this.events.push({ type: 'query-response', queryLTime: r.lTime, from: r.from, payload: r.payload });
-      return;
-    }
-    if (r.kind !== 'response') return;
-    if (purpose.kind === 'key') {
-      let decoded;
-      try {
-        decoded = codec.decodeKeyResponse(r.payload);
-      } catch {
-        decoded = 'invalid' as const;
-      }
-      purpose.tally.add(r.from, decoded);
-      if (purpose.tally.done()) {
-        this.outgoing.close(r.lTime);
-        this.finishQuery(now, r.lTime);
-      }
-    } else {
-      let m: SerfMember | null;
-      try {
-        m = codec.decodeConflictResponse(r.payload);
-      } catch {
-        return; // serf logs and skips undecodable conflict answers
-      }
-      let addr: Address | null = null;
-      if (m !== null) {
-        try {
-          addr = { ip: codec.ipFromBytes(m.addr), port: m.port };
-        } catch {
-          addr = null;
-        }
-      }
-      purpose.tally.add(addr === null ? null : { addr });
-    }
-  }
-
-  private finishQuery(_now: number, lTime: LamportTime): void {
-    const purpose = this.outgoingPurpose.get(lTime);
-    this.outgoingPurpose.delete(lTime);
-    if (purpose === undefined) return;
-    if (purpose.kind === 'user') {
-      this.events.push({ type: 'query-done', queryLTime: lTime });
-    } else if (purpose.kind === 'key') {
-      this.events.push({ type: 'key-result', requestId: purpose.requestId, result: purpose.tally.result() });
-    } else {
-      this.conflictRunning = false;
-      const { responses, matching } = purpose.tally.counts();
-      if (purpose.tally.keep()) {
-        this.log.info({ responses, matching }, 'serf: majority in name conflict resolution');
-      } else {
-        this.log.warn({ responses, matching }, 'serf: minority in name conflict resolution, quitting');
-        this.shutdown();
-        this.events.push({ type: 'shutdown', reason: 'name-conflict', responses, matching });
-      }
-    }
-  }
-
-  private onConflict(now: number, existing: MemberInfo, other: MemberInfo): void {
-    if (existing.name !== this.cfg.nodeName) {
-      this.log.warn({ node: existing.name, other: other.addr }, 'serf: name conflict');
-      return;
-    }
-    this.log.error({ other: other.addr }, 'serf: node name conflicts with another node');
-    if (!this.cfg.enableNameConflictResolution || this.conflictRunning || this.state !== 'alive') return;
-    this.conflictRunning = true;
-    const payload = new TextEncoder().encode(this.cfg.nodeName);
-    this.startQuery(
-      now,
-      INTERNAL_QUERY_PREFIX + 'conflict',
-      payload,
-      {},
-      { kind: 'conflict', tally: new ConflictTally(this.swim.self.addr) },
-    );
-  }
-
-  // ------------------------------------------------------------------ push-pull state
-
-  private localState(_join: boolean): Uint8Array {
-    const pp: SerfPushPull = {
-      lTime: this.clock.time(),
-      statusLTimes: this.table.statusLTimes(),
-      leftMembers: this.table.leftMembers(),
-      eventLTime: this.eventClock.time(),
-      events: this.eventBuffer.toPushPull(),
-      queryLTime: this.queryClock.time(),
-    };
-    return codec.encodeSerfMessage({ type: 'pushPull', body: pp });
-  }
-
-  private mergeRemoteState(now: number, state: Uint8Array, join: boolean): void {
-    if (state.length === 0 || state[0] !== 2) {
-      this.log.debug({ prefix: state[0] }, 'serf: remote state has bad type prefix');
-      return;
-    }
-    let msg: SerfMessage;
-    try {
-      msg = codec.decodeSerfMessage(state);
-    } catch (err) {
-      this.log.debug({ err }, 'serf: failed to decode remote state');
-      return;
-    }
-    if (msg.type !== 'pushPull') return;
-    const pp = msg.body;
-    // Witness value − 1: the remote clock is one past the last time it handed out (serf delegate.go).
-    if (pp.lTime > 0) this.clock.witness(pp.lTime - 1);
-    if (pp.eventLTime > 0) this.eventClock.witness(pp.eventLTime - 1);
-    if (pp.queryLTime > 0) this.queryClock.witness(pp.queryLTime - 1);
-    const left = new Set(pp.leftMembers);
-    for (const name of pp.leftMembers) {
-      this.handleLeaveIntent(now, { lTime: (pp.statusLTimes.get(name) ?? 0) + 1, node: name, prune: false });
-    }
-    for (const [name, lTime] of pp.statusLTimes) {
-      if (!left.has(name)) this.handleJoinIntent(now, { lTime, node: name });
-    }
-    // Joining with "ignore old events": what the cluster already had is not delivered to us.
-    if (join && this.ignoreOldJoins > 0 && pp.eventLTime > this.eventMinTime)
-      this.eventMinTime = pp.eventLTime;
-    for (const slot of pp.events) {
-      if (slot === null) continue;
-      for (const e of slot.events)
-        this.handleUserEvent(now, { lTime: slot.lTime, name: e.name, payload: e.payload, cc: false });
-    }
   }
 }
