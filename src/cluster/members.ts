@@ -10,6 +10,16 @@
 import type { Address } from '../core/io.js';
 import type { RecentIntents } from './intents.js';
 import type { LamportTime } from './lamport.js';
+import { MAX_DEPARTED_MEMBER_BYTES } from '../wire/limits.js';
+import { utf8Length } from '../wire/msgpack.js';
+
+/**
+ * What a departed member costs in a push-pull: its name in `StatusLTimes` and in `LeftMembers`,
+ * with their string headers and the LTime (at most 9 bytes).
+ */
+function departedBytes(name: string): number {
+  return 2 * utf8Length(name) + 16;
+}
 
 /** Serf member status (Go `MemberStatus`; wire values 0..4 in conflict responses). */
 export type MemberStatus = 'none' | 'alive' | 'leaving' | 'left' | 'failed';
@@ -98,6 +108,10 @@ export class MemberTable {
   private failedNames: string[] = [];
   /** Left member names, in the order they left (Go's `leftMembers`). */
   private leftNames: string[] = [];
+  /** Push-pull bytes of the failed and left members (bounded by MAX_DEPARTED_MEMBER_BYTES). */
+  private departed = 0;
+  /** Departed members reaped early to stay within the budget, not yet reported. */
+  private evicted: MemberChange[] = [];
 
   /** Every member, including failed and left ones not yet reaped. */
   all(): Member[] {
@@ -171,10 +185,7 @@ export class MemberTable {
       s.leaveTimeMs = 0;
       s.member = withVsn({ name: node.name, addr: node.addr, tags: node.tags, status: 'alive' }, node.vsn);
     }
-    if (oldStatus === 'failed' || oldStatus === 'left') {
-      this.failedNames = this.failedNames.filter((n) => n !== node.name);
-      this.leftNames = this.leftNames.filter((n) => n !== node.name);
-    }
+    if (oldStatus === 'failed' || oldStatus === 'left') this.forgetDeparted(node.name);
     return { type: 'member-join', member: s.member };
   }
 
@@ -185,13 +196,13 @@ export class MemberTable {
     if (s.member.status === 'leaving') {
       this.setMember(s, { status: 'left' });
       s.leaveTimeMs = now;
-      this.leftNames.push(name);
+      this.addDeparted(this.leftNames, name);
       return { type: 'member-leave', member: s.member };
     }
     if (s.member.status === 'alive') {
       this.setMember(s, { status: 'failed' });
       s.leaveTimeMs = now;
-      this.failedNames.push(name);
+      this.addDeparted(this.failedNames, name);
       return { type: 'member-failed', member: s.member };
     }
     return undefined; // Serf logs "Bad state when leave" and ignores it
@@ -248,8 +259,8 @@ export class MemberTable {
         return { rebroadcast: true, refute: false, changes };
       case 'failed':
         this.setMember(s, { status: 'left' });
-        this.failedNames = this.failedNames.filter((n) => n !== node);
-        this.leftNames.push(node);
+        this.forgetDeparted(node);
+        this.addDeparted(this.leftNames, node);
         changes.push({ type: 'member-leave', member: s.member });
         if (prune) changes.push(this.erase(node) as MemberChange);
         return { rebroadcast: true, refute: false, changes };
@@ -269,9 +280,50 @@ export class MemberTable {
     const s = this.byName.get(name);
     if (s === undefined) return undefined;
     this.byName.delete(name);
+    this.forgetDeparted(name);
+    return { type: 'member-reap', member: s.member };
+  }
+
+  /**
+   * Members reaped early since the last call because the departed ones outgrew their budget
+   * (MAX_DEPARTED_MEMBER_BYTES), oldest first: the owner reports them as `member-reap`.
+   */
+  takeEvicted(): MemberChange[] {
+    if (this.evicted.length === 0) return [];
+    const out = this.evicted;
+    this.evicted = [];
+    return out;
+  }
+
+  /** Push-pull bytes of the failed and left members (for tests and metrics). */
+  get departedBytes(): number {
+    return this.departed;
+  }
+
+  private addDeparted(list: string[], name: string): void {
+    list.push(name);
+    this.departed += departedBytes(name);
+    // Over budget: reap the member that departed first (a flood of fake members that come and
+    // go must not grow every push-pull; serf would keep them for 24 h).
+    while (this.departed > MAX_DEPARTED_MEMBER_BYTES) {
+      const f = this.failedNames[0];
+      const l = this.leftNames[0];
+      const tf = f === undefined ? Infinity : (this.byName.get(f)?.leaveTimeMs ?? 0);
+      const tl = l === undefined ? Infinity : (this.byName.get(l)?.leaveTimeMs ?? 0);
+      const oldest = tf <= tl ? f : l;
+      if (oldest === undefined) break;
+      const reaped = this.erase(oldest);
+      if (reaped !== undefined) this.evicted.push(reaped);
+    }
+  }
+
+  private forgetDeparted(name: string): void {
+    const f = this.failedNames.length;
+    const l = this.leftNames.length;
     this.failedNames = this.failedNames.filter((n) => n !== name);
     this.leftNames = this.leftNames.filter((n) => n !== name);
-    return { type: 'member-reap', member: s.member };
+    const removed = f - this.failedNames.length + (l - this.leftNames.length);
+    this.departed -= removed * departedBytes(name);
   }
 
   /**

@@ -206,6 +206,10 @@ export class SerfMembership {
     c.emit({ type: ch.type, member: ch.member });
     c.metrics.incr(`serf_member_${ch.type.slice('member-'.length)}`);
     if (ch.type === 'member-join') c.snap?.memberAlive(ch.member.name, formatAddress(ch.member.addr));
-    else if (ch.type === 'member-leave' || ch.type === 'member-failed') c.snap?.memberGone(ch.member.name);
+    else if (ch.type === 'member-leave' || ch.type === 'member-failed') {
+      c.snap?.memberGone(ch.member.name);
+      // Departed members over their budget are reaped early (members.ts).
+      for (const r of c.table.takeEvicted()) this.emitChange(r);
+    }
   }
 }

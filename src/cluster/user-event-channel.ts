@@ -58,6 +58,7 @@ export class UserEventChannel {
     if (outcome === 'too-old') {
       c.log.debug({ name: msg.name, lTime: msg.lTime, clock: this.clock.time() }, 'serf: received old event');
     }
+    if (outcome === 'over-budget') c.metrics.incr('gossip_peer_user_event_ring_full');
     if (outcome !== 'new') return false;
     c.metrics.incr('serf_events');
     const ev: DeliveredUserEvent = {

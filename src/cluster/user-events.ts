@@ -6,6 +6,13 @@
  */
 import type { SerfUserEventsSlot } from '../wire/messages.js';
 import type { LamportTime } from './lamport.js';
+import { MAX_USER_EVENT_RING_BYTES } from '../wire/limits.js';
+import { utf8Length } from '../wire/msgpack.js';
+
+/** What one remembered event costs in a push-pull: name, payload, and the map around them. */
+function eventBytes(name: string, payload: Uint8Array | null): number {
+  return utf8Length(name) + (payload?.length ?? 0) + 24;
+}
 
 /** Serf's EventBuffer default: ring slots, and the "too old" window. */
 export const DEFAULT_EVENT_BUFFER = 512;
@@ -19,7 +26,9 @@ export type UserEventOutcome =
   /** Older than `clock − bufferSize`: dropped (Serf logs `received old event`). */
   | 'too-old'
   /** Older than the minimum event time (events that predate our join, or our snapshot). */
-  | 'before-min';
+  | 'before-min'
+  /** New, but the ring is full (MAX_USER_EVENT_RING_BYTES): dropped, neither delivered nor re-gossiped. */
+  | 'over-budget';
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   // Go's bytes.Compare treats nil and empty alike.
@@ -33,6 +42,8 @@ function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
 /** The 512-slot ring of recently seen user events. */
 export class UserEventBuffer {
   private readonly slots: (SerfUserEventsSlot | null)[];
+  /** Push-pull bytes of the remembered events. */
+  private bytes = 0;
 
   constructor(readonly size: number = DEFAULT_EVENT_BUFFER) {
     this.slots = new Array<SerfUserEventsSlot | null>(size).fill(null);
@@ -53,14 +64,25 @@ export class UserEventBuffer {
     if (clock > this.size && lTime < clock - this.size) return 'too-old';
     const idx = lTime % this.size;
     let slot = this.slots[idx] ?? null;
+    const cost = eventBytes(name, payload);
     if (slot !== null && slot.lTime === lTime) {
       for (const e of slot.events) if (e.name === name && sameBytes(e.payload, payload)) return 'duplicate';
+      if (this.bytes + cost > MAX_USER_EVENT_RING_BYTES) return 'over-budget';
     } else {
+      const freed = slot === null ? 0 : slot.events.reduce((n, e) => n + eventBytes(e.name, e.payload), 0);
+      if (this.bytes - freed + cost > MAX_USER_EVENT_RING_BYTES) return 'over-budget';
+      this.bytes -= freed;
       slot = { lTime, events: [] };
       this.slots[idx] = slot;
     }
     slot.events.push({ name, payload });
+    this.bytes += cost;
     return 'new';
+  }
+
+  /** Push-pull bytes of the remembered events (bounded by MAX_USER_EVENT_RING_BYTES). */
+  get byteSize(): number {
+    return this.bytes;
   }
 
   /** The ring as push-pull `Events` (all slots, null for empty ones), copied. */

@@ -12,6 +12,7 @@
  */
 import type { Address } from '../core/io.js';
 import { ipFromBytes } from '../wire/ip.js';
+import { utf8Length } from '../wire/msgpack.js';
 
 /** One kind of interned value: key string → id, with a reference count per id. */
 class RefTable<V> {
@@ -108,6 +109,8 @@ export class Interner {
   private readonly nameTable = new RefTable<string>();
   private readonly addrTable = new RefTable<InternedAddress>();
   private readonly metaTable = new RefTable<Uint8Array>();
+  /** UTF-8 length of each live name id, measured once when the id is created. */
+  private nameUtf8 = new Uint32Array(16);
 
   /** Size a table indexed by name ids must have to hold every live id. */
   get nameCapacity(): number {
@@ -126,7 +129,21 @@ export class Interner {
 
   /** Id of `name`, with one more reference. */
   retainName(name: string): number {
-    return this.nameTable.retain(name, () => name);
+    const id = this.nameTable.retain(name, () => name);
+    if (this.nameTable.refCount(id) === 1) {
+      if (id >= this.nameUtf8.length) {
+        const a = new Uint32Array(Math.max(id + 1, this.nameUtf8.length * 2));
+        a.set(this.nameUtf8);
+        this.nameUtf8 = a;
+      }
+      this.nameUtf8[id] = utf8Length(name);
+    }
+    return id;
+  }
+
+  /** Bytes of UTF-8 in the name behind a live id (what it costs on the wire). */
+  nameBytes(id: number): number {
+    return this.nameUtf8[id] as number;
   }
 
   /** One more reference to a live name id. */

@@ -12,6 +12,7 @@
  * random position (aliveNode) and the list is compacted and reshuffled at wrap-around (resetNodes).
  */
 import type { Interner } from './interner.js';
+import { PUSH_NODE_STATE_OVERHEAD_BYTES } from '../wire/limits.js';
 
 /** State code: this node does not know the member. Push-pull `State` is `code − 1` for the others. */
 export const ABSENT = 0;
@@ -56,6 +57,11 @@ export class MemberTable {
    * reuse an encoded push-pull state while nothing changed.
    */
   version = 0;
+  /**
+   * The most bytes this table's members take in a push-pull (each: name, address and meta bytes
+   * plus the entry's fixed overhead): what the member-table budget bounds (issue 11).
+   */
+  stateBytes = 0;
 
   constructor(interner: Interner) {
     this.interner = interner;
@@ -90,6 +96,7 @@ export class MemberTable {
     this.stateChangeMs[id] = stateChangeMs;
     this.addr[id] = addrId;
     this.meta[id] = metaId;
+    this.stateBytes += this.entryBytes(id);
     this.setVsn(id, vsn);
     if (this.count === this.order.length) {
       const o = new Int32Array(this.order.length * 2);
@@ -108,15 +115,30 @@ export class MemberTable {
   /** Replace a member's address; takes over the caller's reference to `addrId`. */
   setAddr(id: number, addrId: number): void {
     this.version++;
-    this.interner.releaseAddr(this.addr[id] as number);
+    const it = this.interner;
+    this.stateBytes += it.addr(addrId).ip.length - it.addr(this.addr[id] as number).ip.length;
+    it.releaseAddr(this.addr[id] as number);
     this.addr[id] = addrId;
   }
 
   /** Replace a member's meta; takes over the caller's reference to `metaId`. */
   setMeta(id: number, metaId: number): void {
     this.version++;
-    this.interner.releaseMeta(this.meta[id] as number);
+    const it = this.interner;
+    this.stateBytes += it.meta(metaId).length - it.meta(this.meta[id] as number).length;
+    it.releaseMeta(this.meta[id] as number);
     this.meta[id] = metaId;
+  }
+
+  /** The most bytes member `id` takes in a push-pull. */
+  entryBytes(id: number): number {
+    const it = this.interner;
+    return (
+      PUSH_NODE_STATE_OVERHEAD_BYTES +
+      it.nameBytes(id) +
+      it.addr(this.addr[id] as number).ip.length +
+      it.meta(this.meta[id] as number).length
+    );
   }
 
   /** Append a member to the end of the probe list (bulk loads shuffle once afterwards). */
@@ -138,6 +160,7 @@ export class MemberTable {
     this.stateChangeMs[id] = stateChangeMs;
     this.addr[id] = addrId;
     this.meta[id] = metaId;
+    this.stateBytes += this.entryBytes(id);
     const v = this.vsn;
     const o = id * 6;
     for (let k = 0; k < 6; k++) v[o + k] = vsn[vsnOffset + k] as number;
@@ -246,6 +269,7 @@ export class MemberTable {
 
   /** Release a member's references and mark it absent (the caller fixes the probe list). */
   private drop(id: number): void {
+    this.stateBytes -= this.entryBytes(id);
     this.interner.releaseAddr(this.addr[id] as number);
     this.interner.releaseMeta(this.meta[id] as number);
     this.interner.releaseName(id);

@@ -21,7 +21,12 @@ import type { Address } from '../core/io.js';
 import type { MemberInfo, MemberState, SwimEvent } from './api.js';
 import type { Alive, Dead, Message, PushNodeState, Suspect } from '../wire/messages.js';
 import { utf8Length, type Writer } from '../wire/msgpack.js';
-import { MAX_NODE_NAME_BYTES } from '../wire/limits.js';
+import {
+  MAX_MEMBER_STATE_BYTES,
+  MAX_NODE_NAME_BYTES,
+  META_MAX_BYTES,
+  PUSH_NODE_STATE_OVERHEAD_BYTES,
+} from '../wire/limits.js';
 import { encodeMessage } from '../wire/memberlist-codec.js';
 import { ipFromBytes } from '../wire/ip.js';
 import type { Interner } from './interner.js';
@@ -192,8 +197,9 @@ export class Membership {
   /**
    * An alive message (gossip, push-pull entry, or our own with `bootstrap`: startup and meta
    * updates, which are broadcast rather than refuted). memberlist state.go aliveNode.
+   * `admitNew`, asked only for a name we do not know, may refuse it (a source over its rate).
    */
-  aliveNode(now: number, a: Alive, bootstrap: boolean): void {
+  aliveNode(now: number, a: Alive, bootstrap: boolean, admitNew?: () => boolean): void {
     const d = this.d;
     const t = this.table;
     if (this.leaving && a.node === this.selfName) return;
@@ -221,8 +227,33 @@ export class Membership {
       d.metrics.incr('memberlist_msg_alive_bad_addr');
       return;
     }
+    if (a.meta.length > META_MAX_BYTES) {
+      // memberlist checks MetaMaxSize only for its own meta; serf ≥ 0.9.5 refuses larger ones
+      // from others (merge_delegate.go validateMemberInfo).
+      d.metrics.incr('gossip_peer_alive_meta_too_large');
+      return;
+    }
     let id = this.idOf(a.node);
     let updatesNode = false;
+    if (id < 0 && !bootstrap) {
+      // The member-table budget (wire/limits.ts): what keeps push-pull under the stream limit
+      // and memory bounded, whoever sends us members.
+      const bytes = PUSH_NODE_STATE_OVERHEAD_BYTES + utf8Length(a.node) + a.addr.length + a.meta.length;
+      if (t.stateBytes + bytes > MAX_MEMBER_STATE_BYTES) {
+        d.metrics.incr('gossip_peer_member_table_full');
+        return;
+      }
+      if (admitNew !== undefined && !admitNew()) {
+        d.metrics.incr('gossip_peer_member_source_limited');
+        return;
+      }
+    } else if (id >= 0 && !bootstrap) {
+      const grows = a.meta.length - d.interner.meta(t.meta[id] as number).length;
+      if (grows > 0 && t.stateBytes + grows > MAX_MEMBER_STATE_BYTES) {
+        d.metrics.incr('gossip_peer_member_table_full');
+        return;
+      }
+    }
     if (id < 0) {
       // A new member starts as a dead placeholder with incarnation 0 (state.go aliveNode), so an
       // alive with incarnation 0 is recorded but never announced, exactly like memberlist.

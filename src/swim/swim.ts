@@ -20,6 +20,7 @@ import type { Address, Output, StreamFailure } from '../core/io.js';
 import type { MemberInfo, SwimCore, SwimDelegate, SwimEvent } from './api.js';
 import type { Random } from '../core/random.js';
 import { noopLogger, noopMetrics, type Logger, type Metrics } from '../core/logger.js';
+import { KeyedRateLimiter } from '../core/rate-limit.js';
 import { vsnOf, type SwimConfig } from './config.js';
 import { Interner } from './interner.js';
 import { TransmitLimitedQueue } from './broadcast-queue.js';
@@ -42,7 +43,10 @@ import {
   CRC_HEADER_BYTES,
   ENCRYPTION_OVERHEAD,
   MAX_NODE_NAME_BYTES,
+  MAX_RATE_LIMITED_SOURCES,
   MAX_UDP_PAYLOAD_BYTES,
+  NEW_MEMBERS_PER_SOURCE_BURST,
+  NEW_MEMBERS_PER_SOURCE_PER_SECOND,
   META_MAX_BYTES,
 } from '../wire/limits.js';
 import { openPacket } from '../wire/packet.js';
@@ -113,6 +117,17 @@ export class Swim implements SwimCore {
    * is re-armed on its own grid as soon as something is queued, so behaviour is unchanged.
    */
   private gossipIdle = false;
+  /**
+   * New members one UDP source may introduce (issue 11): gossip carries a few new members per
+   * round, an attacker thousands per packet. Push-pull streams are exempt (their source finished
+   * a TCP handshake, and a join legitimately brings the whole cluster); the member-table budget
+   * bounds both.
+   */
+  private readonly newMembersBySource = new KeyedRateLimiter({
+    burst: NEW_MEMBERS_PER_SOURCE_BURST,
+    perSecond: NEW_MEMBERS_PER_SOURCE_PER_SECOND,
+    maxKeys: MAX_RATE_LIMITED_SOURCES,
+  });
   /** Adaptive: the `now` of the last stall recovery (a stall seen twice is recovered from once). */
   private stallRecoveredAt = Number.NEGATIVE_INFINITY;
 
@@ -684,7 +699,9 @@ export class Swim implements SwimCore {
       case 'alive': {
         const a = msg.body;
         // Port 0 means "same as yours" (protocol < 2 compatibility, net.go handleAlive).
-        m.aliveNode(now, a.port === 0 ? { ...a, port: this.selfWire.port } : a, false);
+        m.aliveNode(now, a.port === 0 ? { ...a, port: this.selfWire.port } : a, false, () =>
+          this.newMembersBySource.take(from.ip, now),
+        );
         break;
       }
       case 'suspect':

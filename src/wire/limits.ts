@@ -59,3 +59,51 @@ export const MAX_PACKET_MESSAGES = 1024;
  * `ValidateNodeNames` is on), which is the bound we enforce always.
  */
 export const MAX_NODE_NAME_BYTES = 128;
+
+/**
+ * The most bytes a push-pull node entry adds beyond its name, address and meta bytes: a map of
+ * seven fields, their key strings, value headers, port, incarnation, state and Vsn (67 at most;
+ * rounded up). A test encodes the extremes to check it.
+ */
+export const PUSH_NODE_STATE_OVERHEAD_BYTES = 72;
+
+/**
+ * The budget of the member table: the sum of its members' push-pull entry sizes. A new member
+ * that does not fit is refused until dead ones are forgotten. 6 MiB holds about 8,000 members
+ * with the longest names and meta, and about 60,000 with typical ones; with the Serf layer's
+ * own budgets ({@link MAX_DEPARTED_MEMBER_BYTES}, {@link MAX_RECENT_INTENT_BYTES},
+ * {@link MAX_USER_EVENT_RING_BYTES}) it keeps every push-pull under {@link MAX_STREAM_BYTES} by
+ * construction, so a node never becomes unjoinable (issue 11). memberlist has no such bound.
+ */
+export const MAX_MEMBER_STATE_BYTES = 6 * 1024 * 1024;
+
+/**
+ * New members one UDP source may introduce at once, and per second after that. Gossip brings a
+ * handful per round; an attacker thousands per packet (issue 11). Push-pull is not limited
+ * this way (a join brings the whole cluster through one stream); {@link MAX_MEMBER_STATE_BYTES}
+ * bounds both.
+ */
+export const NEW_MEMBERS_PER_SOURCE_BURST = 1024;
+/** See {@link NEW_MEMBERS_PER_SOURCE_BURST}. */
+export const NEW_MEMBERS_PER_SOURCE_PER_SECOND = 128;
+
+/** Most sources (or destinations) a per-address rate limiter remembers at once. */
+export const MAX_RATE_LIMITED_SOURCES = 4096;
+
+/**
+ * The Serf layer's budget for members it still remembers after they failed or left (reconnect
+ * and tombstone lists, 24 h by default): their names appear in every push-pull (`StatusLTimes`,
+ * `LeftMembers`). Over it, the oldest departed member is reaped early. serf has no bound; a
+ * flood of fake members that come and go would otherwise grow every push-pull without limit.
+ */
+export const MAX_DEPARTED_MEMBER_BYTES = 2 * 1024 * 1024;
+
+/** The Serf layer's budget for intents buffered about nodes it does not know yet (memory only). */
+export const MAX_RECENT_INTENT_BYTES = 1024 * 1024;
+
+/**
+ * The Serf layer's budget for the user-event ring (it travels in every push-pull as `Events`).
+ * A new event that does not fit is dropped. 512 slots of one 8 KiB event each fit; serf bounds
+ * the slots but not the events per slot.
+ */
+export const MAX_USER_EVENT_RING_BYTES = 4 * 1024 * 1024;
