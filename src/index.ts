@@ -8,24 +8,27 @@
  * node.on('member-failed', (e) => console.log('failed:', e.member.name));
  * ```
  */
-export { createNode, GossipNode } from './runtime/node.js';
+export { createNode } from './runtime/create-node.js';
+export { GossipNode } from './runtime/node.js';
 export type {
-  GossipNodeEventMap,
   JoinOptions,
   KeyOperationOptions,
   KeyOperationResult,
   Member,
-  MemberEventType,
   MemberFilter,
+  NodeQueryOptions,
+} from './runtime/node.js';
+export type {
+  GossipNodeEventMap,
+  MemberEventType,
   NodeEvent,
   NodeMemberEvent,
   NodeQueryEvent,
-  NodeQueryOptions,
   NodeShutdownEvent,
   NodeTransportErrorEvent,
   NodeUserEvent,
   QueryReply,
-} from './runtime/node.js';
+} from './runtime/events.js';
 export type { NodeOptions, RejoinSettings } from './runtime/options.js';
 export { keepJoined, type RejoinLoop, type RejoinOptions, type RejoinAttempt } from './runtime/rejoin.js';
 export { DEFAULT_PORT, type Seed, type SeedInput, type AddressSeed, type NameSeed } from './core/seeds.js';

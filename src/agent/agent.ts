@@ -17,8 +17,9 @@
  */
 import type { DestinationStream } from 'pino';
 import type { Registry } from 'prom-client';
-import type { SerfEvent } from '../cluster/events.js';
-import { createNode, type GossipNode, type NodeEvent, type NodeQueryEvent } from '../runtime/node.js';
+import { createNode } from '../runtime/create-node.js';
+import type { NodeEvent } from '../runtime/events.js';
+import type { GossipNode } from '../runtime/node.js';
 import { formatAddress } from '../core/io.js';
 import { formatSeed } from '../core/seeds.js';
 import type { Logger } from '../core/logger.js';
@@ -127,31 +128,8 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
   // Serf-style event handler scripts.
   if (config.eventHandlers.length > 0) {
     const scripts = config.eventHandlers.flatMap(parseEventScript);
-    const pendingQueries = new Map<number, NodeQueryEvent>();
-    let nextQueryId = 1;
-    const handler = new ScriptEventHandler(
-      scripts,
-      {
-        self: () => n.localMember(),
-        respond: (id, payload) => {
-          const q = pendingQueries.get(id);
-          pendingQueries.delete(id);
-          q?.respond(payload);
-        },
-      },
-      logger,
-    );
-    for (const t of EVENT_TYPES)
-      n.on(t, (e: NodeEvent) => {
-        const se = toSerfEvent(e, () => {
-          const id = nextQueryId++;
-          pendingQueries.set(id, e as NodeQueryEvent);
-          // Bounded: answers come within the query timeout; older handles are dropped.
-          if (pendingQueries.size > 1024) pendingQueries.delete(pendingQueries.keys().next().value as number);
-          return id;
-        });
-        if (se !== undefined) handler.handle(se);
-      });
+    const handler = new ScriptEventHandler(scripts, { self: () => n.localMember() }, logger);
+    for (const t of EVENT_TYPES) n.on(t, (e: NodeEvent) => handler.handle(e));
   }
 
   // Recovery when alone is createNode's `rejoin` (../runtime/rejoin.ts); --retry-join is here.
@@ -253,31 +231,4 @@ function memberGauge(client: PromClient, registry: Registry, node: () => GossipN
       for (const [status, v] of Object.entries(counts)) this.set({ status }, v);
     },
   });
-}
-
-/** The node's event in the core's shape, for the script runner (queries get a local id). */
-function toSerfEvent(e: NodeEvent, queryId: () => number): SerfEvent | undefined {
-  switch (e.type) {
-    case 'member-join':
-    case 'member-update':
-    case 'member-leave':
-    case 'member-failed':
-    case 'member-reap':
-      return { type: e.type, member: e.member };
-    case 'user':
-      return { type: 'user', lTime: e.lTime, name: e.name, payload: e.payload, coalesce: e.coalesce };
-    case 'query':
-      return {
-        type: 'query',
-        queryId: queryId(),
-        lTime: e.lTime,
-        name: e.name,
-        payload: e.payload,
-        sourceNode: e.sourceNode,
-        source: e.source,
-        deadline: 0,
-      };
-    default:
-      return undefined;
-  }
 }

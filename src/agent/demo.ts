@@ -12,7 +12,9 @@
  *
  * Ctrl-C (SIGINT) or SIGTERM: every remaining node leaves gracefully, exit 0.
  */
-import { createNode, type GossipNode, type NodeMemberEvent } from '../runtime/node.js';
+import { createNode } from '../runtime/create-node.js';
+import type { GossipNode } from '../runtime/node.js';
+import type { NodeMemberEvent } from '../runtime/events.js';
 import type { Profile } from '../swim/config.js';
 import { formatAddress } from '../core/io.js';
 import { ConfigError } from '../wire/errors.js';

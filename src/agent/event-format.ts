@@ -12,7 +12,7 @@
  * `base64` (then `payload` is the base64 of the bytes).
  */
 import type { Member } from '../cluster/members.js';
-import type { NodeEvent } from '../runtime/node.js';
+import type { NodeEvent } from '../runtime/events.js';
 import { formatAddress } from '../core/io.js';
 
 /** A member as JSON: `addr` is the IP, `port` the gossip port. */

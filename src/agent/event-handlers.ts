@@ -12,12 +12,13 @@
  *   escaped), for user events and queries the payload with a newline added if missing;
  * - for a query, whatever the script prints (stdout and stderr, last 8 KiB) is the response.
  *
- * Scripts run one at a time in event order, like the serf agent's event loop.
+ * Scripts run one at a time in event order, like the serf agent's event loop. They take the node's
+ * own events (../runtime/events.ts): a query is answered through the event's `respond`.
  */
 import { spawn } from 'node:child_process';
 import { ConfigError } from '../wire/errors.js';
-import type { SerfEvent } from '../cluster/events.js';
 import type { Member } from '../cluster/members.js';
+import { isSerfEvent, type NodeEvent } from '../runtime/events.js';
 import { noopLogger, type Logger } from '../core/logger.js';
 
 /** Event types a filter may name (serf `EventFilter.Valid`). */
@@ -68,18 +69,12 @@ export function parseEventScript(spec: string): EventScript[] {
 }
 
 /** Whether `s` should run for `e` (serf `EventFilter.Invoke`). Non-Serf events never match. */
-export function scriptMatches(s: EventScript, e: SerfEvent): boolean {
-  if (!isHandledEvent(e)) return false;
+export function scriptMatches(s: EventScript, e: NodeEvent): boolean {
+  if (!isSerfEvent(e)) return false;
   if (s.event === '*') return true;
   if (e.type !== s.event) return false;
   if (s.name !== '' && (e.type === 'user' || e.type === 'query')) return e.name === s.name;
   return true;
-}
-
-type HandledEvent = Extract<SerfEvent, { type: `member-${string}` | 'user' | 'query' }>;
-
-function isHandledEvent(e: SerfEvent): e is HandledEvent {
-  return e.type.startsWith('member-') || e.type === 'user' || e.type === 'query';
 }
 
 function sanitizeTagName(name: string): string {
@@ -94,12 +89,15 @@ function tagOf(tags: Readonly<Record<string, string>>, k: string): string {
   return Object.hasOwn(tags, k) ? (tags[k] as string) : '';
 }
 
-/** The environment additions and stdin for running a script on `e` as node `self`. */
+/**
+ * The environment additions and stdin for running a script on `e` as node `self`, or undefined
+ * for an event no script runs for (transport errors, shutdown).
+ */
 export function scriptInvocation(
   self: Pick<Member, 'name' | 'tags'>,
-  e: SerfEvent,
-): { env: Record<string, string>; stdin: Uint8Array } {
-  if (!isHandledEvent(e)) throw new TypeError(`no script invocation for event ${e.type}`);
+  e: NodeEvent,
+): { env: Record<string, string>; stdin: Uint8Array } | undefined {
+  if (!isSerfEvent(e)) return undefined;
   const env: Record<string, string> = {
     SERF_EVENT: e.type,
     SERF_SELF_NAME: self.name,
@@ -175,8 +173,6 @@ export function runScript(
 export interface ScriptHost {
   /** Our member (name and current tags) at the time an event is handled. */
   self(): Pick<Member, 'name' | 'tags'>;
-  /** Answer a query event with a script's output. */
-  respond(queryId: number, payload: Uint8Array): void | Promise<void>;
 }
 
 /** Runs the configured scripts for each event, one at a time, in event order. */
@@ -193,7 +189,7 @@ export class ScriptEventHandler {
   ) {}
 
   /** Queue `e`; scripts whose filter matches run after every earlier event's scripts. */
-  handle(e: SerfEvent): void {
+  handle(e: NodeEvent): void {
     const matching = this.scripts.filter((s) => scriptMatches(s, e));
     if (matching.length === 0) return;
     if (this.queued >= this.maxQueued) {
@@ -215,8 +211,10 @@ export class ScriptEventHandler {
     return this.chain;
   }
 
-  private async invoke(s: EventScript, e: SerfEvent): Promise<void> {
-    const { env, stdin } = scriptInvocation(this.host.self(), e);
+  private async invoke(s: EventScript, e: NodeEvent): Promise<void> {
+    const invocation = scriptInvocation(this.host.self(), e);
+    if (invocation === undefined) return;
+    const { env, stdin } = invocation;
     try {
       const r = await runScript(s.script, env, stdin);
       if (r.totalBytes > MAX_SCRIPT_OUTPUT_BYTES) {
@@ -226,7 +224,8 @@ export class ScriptEventHandler {
         this.logger.error({ script: s.script, code: r.code }, 'agent: error invoking script');
         return;
       }
-      if (e.type === 'query' && r.output.length > 0) await this.host.respond(e.queryId, r.output);
+      // A response after the query's deadline throws StateError: logged below, as serf logs it.
+      if (e.type === 'query' && r.output.length > 0) e.respond(r.output);
     } catch (err) {
       this.logger.error({ err, script: s.script }, 'agent: error invoking script');
     }

@@ -1,33 +1,32 @@
 /**
- * `createNode(options)`: a real gossip-peer node — the Serf-compatible core over memberlist's SWIM
- * core, driven by real UDP+TCP sockets and one timer. Events carry Serf's names (`member-join`,
- * `member-update`, `member-leave`, `member-failed`, `member-reap`, `user`, `query`).
+ * `GossipNode`: a running gossip-peer node — the Serf-compatible core over memberlist's SWIM core,
+ * driven by real UDP+TCP sockets and one timer (./driver.ts). Create one with `createNode`
+ * (./create-node.ts); its events are in ./events.ts.
  *
- * Nothing here runs at import time: sockets and timers exist only between `createNode` and
- * `close`, and every node owns its own (two nodes in one process never share state).
+ * The node turns calls into core commands and routes the core's results back to the calls waiting
+ * for them (joins, leaves, key operations, query answers), each wait abortable (./wait.ts).
+ * Nothing here runs at import time: every node owns its sockets and timers (two nodes in one
+ * process never share state).
  */
 import { EventEmitter } from 'node:events';
 import type { Member } from '../cluster/members.js';
 import type { MemberFilter } from '../cluster/member-filter.js';
 import type { SerfEvent } from '../cluster/events.js';
 import type { Serf } from '../cluster/serf.js';
-import type { Address } from '../core/io.js';
-import { noopLogger, type Logger } from '../core/logger.js';
-import { ConfigError, GossipError, StateError } from '../wire/errors.js';
-import { streamFrameLength } from '../wire/stream.js';
-import { keyFromBase64, validateKey } from '../wire/keyring.js';
 import type { KeyOperationResult, KeyQuery } from '../cluster/keys.js';
+import type { Address } from '../core/io.js';
+import type { Logger } from '../core/logger.js';
 import { parseSeedList, seedAddresses, type SeedInput } from '../core/seeds.js';
-import { realClock, type Clock } from '../transport/clock.js';
+import { ConfigError, GossipError, StateError } from '../wire/errors.js';
+import { keyFromBase64, validateKey } from '../wire/keyring.js';
+import type { Clock } from '../transport/clock.js';
 import type { TransportError } from '../transport/errors.js';
-import { openNetTransport, type Transport, type TransportHandlers } from '../transport/net.js';
-import { Driver } from './driver.js';
+import type { Transport } from '../transport/net.js';
+import type { Driver } from './driver.js';
 import { createEventStream, type EventSink, type EventStreamOptions } from './event-stream.js';
-import { defaultNodeName, resolveNodeConfig, type NodeOptions } from './options.js';
-import { CryptoRandom } from './random.js';
-import { keepJoined } from './rejoin.js';
-import { buildStack } from './stack.js';
-import { SnapshotPersister, readSnapshotFile } from './snapshot-file.js';
+import { toNodeEvent, type GossipNodeEventMap, type NodeEvent, type QueryReply } from './events.js';
+import type { SnapshotPersister } from './snapshot-file.js';
+import { abortableDelay, abortableWait } from './wait.js';
 
 export type { Member, MemberFilter, KeyOperationResult };
 
@@ -38,88 +37,6 @@ export interface KeyOperationOptions {
   /** Stops waiting (the query itself is already out). */
   readonly signal?: AbortSignal;
 }
-
-/** Cap of the join retry backoff. */
-const MAX_JOIN_BACKOFF_MS = 30_000;
-
-/** Serf's member event names. */
-export type MemberEventType =
-  'member-join' | 'member-update' | 'member-leave' | 'member-failed' | 'member-reap';
-
-/** A member joined, changed tags, left gracefully, failed, or was reaped. */
-export interface NodeMemberEvent {
-  readonly type: MemberEventType;
-  readonly member: Member;
-  /** Wall-clock time of delivery (Unix epoch ms). */
-  readonly ts: number;
-}
-
-/** A Serf user event (application-level broadcast), delivered once per node. */
-export interface NodeUserEvent {
-  readonly type: 'user';
-  readonly name: string;
-  readonly payload: Uint8Array;
-  /** The event's Lamport time. */
-  readonly lTime: number;
-  /** The sender allowed coalescing. */
-  readonly coalesce: boolean;
-  /** Delivered as a multicast to a tag/node group (docs/multicast.md). */
-  readonly multicast: boolean;
-  readonly ts: number;
-}
-
-/** A Serf query this node passed the filters of. Answer it at most once, before its deadline. */
-export interface NodeQueryEvent {
-  readonly type: 'query';
-  readonly name: string;
-  readonly payload: Uint8Array;
-  readonly lTime: number;
-  /** The querier's name and address. */
-  readonly sourceNode: string;
-  readonly source: Address;
-  /**
-   * Sends the one response. Throws `TooLargeError` above the response size limit, `StateError` if
-   * already answered, past the deadline, or the node is closed.
-   */
-  respond(payload: Uint8Array | string): void;
-  readonly ts: number;
-}
-
-/** A socket problem (send failure, refused inbound stream…); the node keeps running. */
-export interface NodeTransportErrorEvent {
-  readonly type: 'transport-error';
-  readonly error: TransportError;
-  readonly ts: number;
-}
-
-/** The node stopped itself: it lost a name conflict (Serf's minority rule). It is closed after this. */
-export interface NodeShutdownEvent {
-  readonly type: 'shutdown';
-  readonly reason: 'name-conflict';
-  readonly ts: number;
-}
-
-/** Every event a node delivers. */
-export type NodeEvent =
-  NodeMemberEvent | NodeUserEvent | NodeQueryEvent | NodeTransportErrorEvent | NodeShutdownEvent;
-
-/** Event name → listener arguments, for the typed `on`/`once`/`off`. */
-export interface GossipNodeEventMap {
-  'member-join': [NodeMemberEvent];
-  'member-update': [NodeMemberEvent];
-  'member-leave': [NodeMemberEvent];
-  'member-failed': [NodeMemberEvent];
-  'member-reap': [NodeMemberEvent];
-  user: [NodeUserEvent];
-  query: [NodeQueryEvent];
-  'transport-error': [NodeTransportErrorEvent];
-  shutdown: [NodeShutdownEvent];
-}
-
-/** An answer to one of our queries. */
-export type QueryReply =
-  | { readonly type: 'ack'; readonly from: string }
-  | { readonly type: 'response'; readonly from: string; readonly payload: Uint8Array };
 
 /** Options of {@link GossipNode.query}. */
 export interface NodeQueryOptions {
@@ -148,33 +65,12 @@ export interface JoinOptions {
   readonly signal?: AbortSignal;
 }
 
-function abortedError(what: string): GossipError {
-  return new GossipError('GP_ERR_ABORTED', `${what} aborted`);
-}
+/** Cap of the join retry backoff. */
+const MAX_JOIN_BACKOFF_MS = 30_000;
 
 function toBytes(p: Uint8Array | string | undefined): Uint8Array {
   if (p === undefined) return new Uint8Array(0);
   return typeof p === 'string' ? new TextEncoder().encode(p) : p;
-}
-
-/** Sleeps `ms` unless `signal` aborts first (then rejects with `GP_ERR_ABORTED`). */
-function delay(ms: number, signals: readonly (AbortSignal | undefined)[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const active = signals.filter((s): s is AbortSignal => s !== undefined);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      for (const s of active) s.removeEventListener('abort', onAbort);
-      reject(abortedError('join'));
-    };
-    const t = setTimeout(() => {
-      for (const s of active) s.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    for (const s of active) {
-      if (s.aborted) return onAbort();
-      s.addEventListener('abort', onAbort, { once: true });
-    }
-  });
 }
 
 /** A running node. Create it with {@link createNode}. */
@@ -194,7 +90,7 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   readonly #closer = new AbortController();
   readonly #streams = new Set<EventSink<NodeEvent>>();
   readonly #joinWaiters = new Map<number, (r: { contacted: number; errors: string[] }) => void>();
-  readonly #leaveWaiters: (() => void)[] = [];
+  readonly #leaveWaiters = new Set<() => void>();
   readonly #queries = new Map<number, EventSink<QueryReply>>();
   readonly #keyWaiters = new Map<number, (r: KeyOperationResult) => void>();
   readonly #persister: SnapshotPersister | undefined;
@@ -264,7 +160,6 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
     let backoff = opts.retryIntervalMs ?? 1000;
     const signals = [opts.signal, this.#closer.signal];
     for (let attempt = 1; ; attempt++) {
-      if (signals.some((s) => s?.aborted)) throw abortedError('join');
       const result = await this.#joinOnce(seedAddresses(parsed), signals);
       if (result.contacted > 0) return result.contacted;
       if (attempt >= attempts) {
@@ -275,7 +170,7 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
       }
       opts.onRetry?.({ attempt, delayMs: backoff, errors: result.errors });
       this.#log.debug({ attempt, delayMs: backoff, errors: result.errors }, 'join failed, retrying');
-      await delay(backoff, signals);
+      await abortableDelay('join', backoff, signals);
       backoff = Math.min(MAX_JOIN_BACKOFF_MS, backoff * 2);
     }
   }
@@ -284,25 +179,10 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
     seeds: Address[],
     signals: readonly (AbortSignal | undefined)[],
   ): Promise<{ contacted: number; errors: string[] }> {
-    return new Promise((resolve, reject) => {
-      const active = signals.filter((s): s is AbortSignal => s !== undefined);
-      let id = -1;
-      const onAbort = (): void => {
-        this.#joinWaiters.delete(id);
-        reject(abortedError('join'));
-      };
-      for (const s of active) s.addEventListener('abort', onAbort, { once: true });
-      try {
-        id = this.#driver.run((now) => this.#core.join(now, seeds));
-      } catch (err) {
-        for (const s of active) s.removeEventListener('abort', onAbort);
-        reject(err);
-        return;
-      }
-      this.#joinWaiters.set(id, (r) => {
-        for (const s of active) s.removeEventListener('abort', onAbort);
-        resolve(r);
-      });
+    return abortableWait('join', signals, (settle) => {
+      const id = this.#driver.run((now) => this.#core.join(now, seeds));
+      this.#joinWaiters.set(id, settle);
+      return () => this.#joinWaiters.delete(id);
     });
   }
 
@@ -314,28 +194,18 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   leave(opts: { signal?: AbortSignal } = {}): Promise<void> {
     this.#assertOpen();
     if (this.#core.serfState === 'left') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const signals = [opts.signal, this.#closer.signal].filter((s): s is AbortSignal => s !== undefined);
-      const onAbort = (): void => {
-        const i = this.#leaveWaiters.indexOf(done);
-        if (i >= 0) this.#leaveWaiters.splice(i, 1);
-        reject(abortedError('leave'));
-      };
-      const done = (): void => {
-        for (const s of signals) s.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      if (signals.some((s) => s.aborted)) return reject(abortedError('leave'));
-      for (const s of signals) s.addEventListener('abort', onAbort, { once: true });
-      this.#leaveWaiters.push(done);
-      if (this.#core.serfState === 'leaving') return; // a leave is already under way: wait for it
-      try {
-        this.#driver.run((now) => this.#core.leave(now));
-      } catch (err) {
-        for (const s of signals) s.removeEventListener('abort', onAbort);
-        this.#leaveWaiters.splice(this.#leaveWaiters.indexOf(done), 1);
-        reject(err);
+    return abortableWait<void>('leave', [opts.signal, this.#closer.signal], (settle) => {
+      this.#leaveWaiters.add(settle);
+      // A leave already under way is waited for, not started again.
+      if (this.#core.serfState !== 'leaving') {
+        try {
+          this.#driver.run((now) => this.#core.leave(now));
+        } catch (err) {
+          this.#leaveWaiters.delete(settle);
+          throw err;
+        }
       }
+      return () => this.#leaveWaiters.delete(settle);
     });
   }
 
@@ -411,26 +281,10 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
       raw = typeof key === 'string' ? keyFromBase64(key) : key;
       validateKey(raw);
     }
-    return new Promise((resolve, reject) => {
-      const signals = [opts.signal, this.#closer.signal].filter((x): x is AbortSignal => x !== undefined);
-      if (signals.some((x) => x.aborted)) return reject(abortedError(op));
-      let id = -1;
-      const onAbort = (): void => {
-        this.#keyWaiters.delete(id);
-        reject(abortedError(op));
-      };
-      for (const x of signals) x.addEventListener('abort', onAbort, { once: true });
-      try {
-        id = this.#driver.run((now) => this.#core.keyOperation(now, op, raw, opts.relayFactor ?? 0));
-      } catch (err) {
-        for (const x of signals) x.removeEventListener('abort', onAbort);
-        reject(err);
-        return;
-      }
-      this.#keyWaiters.set(id, (r) => {
-        for (const x of signals) x.removeEventListener('abort', onAbort);
-        resolve(r);
-      });
+    return abortableWait<KeyOperationResult>(op, [opts.signal, this.#closer.signal], (settle) => {
+      const id = this.#driver.run((now) => this.#core.keyOperation(now, op, raw, opts.relayFactor ?? 0));
+      this.#keyWaiters.set(id, settle);
+      return () => this.#keyWaiters.delete(id);
     });
   }
 
@@ -501,7 +355,7 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
       for (const s of this.#queries.values()) s.end();
       this.#joinWaiters.clear();
       this.#keyWaiters.clear();
-      this.#leaveWaiters.length = 0;
+      this.#leaveWaiters.clear();
       await this.#transport.close();
     })();
     return this.#closing;
@@ -519,45 +373,18 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
     for (const e of backlog ?? []) this.#dispatch(e);
   }
 
-  /** @internal The driver's event sink. */
+  /** @internal The driver's event sink: application events out, command results to their waiters. */
   onCoreEvent(e: SerfEvent): void {
     const ts = this.#clock.now();
+    const event = toNodeEvent(e, ts, (queryId, payload) => {
+      this.#assertOpen();
+      this.#driver.run((now) => this.#core.respond(now, queryId, toBytes(payload)));
+    });
+    if (event !== undefined) {
+      this.#deliver(event);
+      return;
+    }
     switch (e.type) {
-      case 'member-join':
-      case 'member-update':
-      case 'member-leave':
-      case 'member-failed':
-      case 'member-reap':
-        this.#deliver({ type: e.type, member: e.member, ts });
-        return;
-      case 'user':
-        this.#deliver({
-          type: 'user',
-          name: e.name,
-          payload: e.payload,
-          lTime: e.lTime,
-          coalesce: e.coalesce,
-          multicast: e.multicast === true,
-          ts,
-        });
-        return;
-      case 'query': {
-        const queryId = e.queryId;
-        this.#deliver({
-          type: 'query',
-          name: e.name,
-          payload: e.payload,
-          lTime: e.lTime,
-          sourceNode: e.sourceNode,
-          source: e.source,
-          respond: (payload) => {
-            this.#assertOpen();
-            this.#driver.run((now) => this.#core.respond(now, queryId, toBytes(payload)));
-          },
-          ts,
-        });
-        return;
-      }
       case 'query-ack':
         this.#queries.get(e.queryLTime)?.push({ type: 'ack', from: e.from });
         return;
@@ -576,9 +403,12 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
         });
         return;
       }
-      case 'leave-done':
-        for (const w of this.#leaveWaiters.splice(0)) w();
+      case 'leave-done': {
+        const waiters = [...this.#leaveWaiters];
+        this.#leaveWaiters.clear();
+        for (const w of waiters) w();
         return;
+      }
       case 'shutdown':
         this.#log.warn({ reason: e.reason }, 'node shut itself down');
         this.#deliver({ type: 'shutdown', reason: e.reason, ts });
@@ -618,112 +448,4 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   #assertOpen(): void {
     if (this.closed) throw new StateError('node is closed');
   }
-}
-
-/**
- * Creates and starts a node: validates every option (one `ConfigError` listing every problem),
- * binds UDP+TCP (`TransportError`, code `GP_ERR_TRANSPORT`, e.g. port in use), starts the
- * protocol and, if `join` seeds are given, joins through them (retried `joinAttempts` times;
- * `GP_ERR_JOIN` when none answered). `signal` aborts the start (`GP_ERR_ABORTED`) and later closes
- * the node. Events that happen before this resolves (the node's own `member-join` first) are
- * delivered right after, so listeners attached at once see them.
- */
-export async function createNode(options: NodeOptions = {}): Promise<GossipNode> {
-  // The one resolution of this node's configuration; everything below uses its finished values.
-  const o = resolveNodeConfig(options);
-  if (o.signal?.aborted) throw abortedError('createNode');
-
-  const logger = o.logger ?? noopLogger;
-  const clock = realClock();
-  const random = new CryptoRandom();
-
-  let node: GossipNode | undefined;
-  let driverHandlers: TransportHandlers | undefined;
-  const handlers: TransportHandlers = {
-    onPacket: (from, bytes) => driverHandlers?.onPacket(from, bytes),
-    onStream: (from, req) => (driverHandlers ? driverHandlers.onStream(from, req) : null),
-    onError: (err) => driverHandlers?.onError(err),
-  };
-  const transport = await openNetTransport(
-    { bind: o.bind, frameLength: streamFrameLength, tcpTimeoutMs: o.stack.swim.tcpTimeoutMs },
-    handlers,
-  );
-  try {
-    const port = o.advertisePort ?? transport.address.port;
-    const name = o.name ?? defaultNodeName(port);
-    const advertise: Address = { ip: o.advertiseIp, port };
-    const log = logger.child({ node: name });
-    const restored =
-      o.snapshotPath !== undefined
-        ? readSnapshotFile(o.snapshotPath, o.stack.serf.rejoinAfterLeave)
-        : undefined;
-    const stack = buildStack({
-      ...(restored !== undefined ? { snapshot: restored } : {}),
-      recordSnapshot: o.snapshotPath !== undefined,
-      name,
-      advertise,
-      tags: o.tags,
-      keys: o.keys,
-      config: o.stack,
-      now: clock.now(),
-      random,
-      logger: log,
-      ...(o.metrics ? { metrics: o.metrics } : {}),
-    });
-    const driver = new Driver<SerfEvent>({
-      core: stack.core,
-      clock,
-      logger: log,
-      onEvent: (e) => node?.onCoreEvent(e),
-      onTransportError: (err) => node?.onTransportError(err),
-    });
-    const snapState = stack.core.snapshot();
-    const persister =
-      o.snapshotPath !== undefined && snapState !== undefined
-        ? new SnapshotPersister(o.snapshotPath, snapState, log)
-        : undefined;
-    node = new GossipNode({
-      persister,
-      name,
-      address: transport.address,
-      advertise,
-      core: stack.core,
-      driver,
-      transport,
-      clock,
-      logger: log,
-    });
-    driverHandlers = driver.handlers;
-    driver.start(transport);
-    persister?.start();
-    log.info({ bind: transport.address, advertise }, 'node started');
-  } catch (err) {
-    await transport.close();
-    throw err;
-  }
-
-  const started = node;
-  const onAbort = (): void => void started.close();
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  started.closedSignal.addEventListener('abort', () => o.signal?.removeEventListener('abort', onAbort), {
-    once: true,
-  });
-  try {
-    if (o.join.length > 0) {
-      await started.join(o.join, {
-        attempts: o.joinAttempts,
-        retryIntervalMs: o.joinRetryIntervalMs,
-        ...(o.signal ? { signal: o.signal } : {}),
-      });
-    }
-  } catch (err) {
-    await started.close();
-    throw err;
-  }
-  if (o.rejoin !== false) {
-    keepJoined(started, { ...o.rejoin, logger: logger.child({ node: started.name }) });
-  }
-  // Held-back events go out after the caller's continuation attached its listeners.
-  setImmediate(() => started.releaseBacklog());
-  return started;
 }

@@ -13,7 +13,8 @@ import { formatAddress } from '../core/io.js';
 import { formatSeed, parseSeedList, type Seed, type SeedInput } from '../core/seeds.js';
 import { noopLogger, type Logger } from '../core/logger.js';
 import { ConfigError, GossipError } from '../wire/errors.js';
-import type { GossipNode, NodeMemberEvent } from './node.js';
+import type { NodeMemberEvent } from './events.js';
+import type { GossipNode } from './node.js';
 
 /** Options of {@link keepJoined}. */
 export interface RejoinOptions {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Member } from '../../src/cluster/members.js';
 import { eventRecord, formatEventJson, formatEventText, payloadJson } from '../../src/agent/event-format.js';
-import type { NodeEvent } from '../../src/runtime/node.js';
+import type { NodeEvent } from '../../src/runtime/events.js';
 
 const member: Member = {
   name: 'web-2',

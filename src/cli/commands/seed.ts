@@ -10,7 +10,9 @@
  * retried with backoff (one warning line on stderr), never fatal. PORT 0 binds a free port and
  * prints it.
  */
-import { createNode, type GossipNode, type NodeMemberEvent } from '../../runtime/node.js';
+import { createNode } from '../../runtime/create-node.js';
+import type { GossipNode } from '../../runtime/node.js';
+import type { NodeMemberEvent } from '../../runtime/events.js';
 import { formatAddress } from '../../core/io.js';
 import { ipFamily } from '../../core/host-port.js';
 import { parseSeed, type Seed } from '../../core/seeds.js';
