@@ -34,6 +34,7 @@ import { ABSENT, ALIVE, DEAD, LEFT, MemberTable, SUSPECT, type StateCode, type V
 import type { SwimConfig } from './config.js';
 import { suspectTimer, type SwimDeadlines } from './timers.js';
 import type { TransmitLimitedQueue } from './broadcast-queue.js';
+import { isImplausibleJump, isNewer, isOlder, refutationOf } from './incarnation.js';
 import { Suspicion, expectedConfirmations, suspicionTimeoutMs } from './suspicion.js';
 import type { PreloadBatch } from './preload.js';
 import type { Awareness } from './awareness.js';
@@ -254,6 +255,7 @@ export class Membership {
         return;
       }
     }
+    const created = id < 0;
     if (id < 0) {
       // A new member starts as a dead placeholder with incarnation 0 (state.go aliveNode), so an
       // alive with incarnation 0 is recorded but never announced, exactly like memberlist.
@@ -292,8 +294,9 @@ export class Membership {
     }
     const isLocal = a.node === this.selfName;
     const inc = t.incarnation[id] as number;
-    if (a.incarnation <= inc && !isLocal && !updatesNode) return;
-    if (a.incarnation < inc && isLocal) return;
+    // Serial order (incarnation.ts): a new member's first incarnation may be anything but 0.
+    if ((created ? a.incarnation === 0 : !isNewer(a.incarnation, inc)) && !isLocal && !updatesNode) return;
+    if (isOlder(a.incarnation, inc) && isLocal) return;
     this.clearSuspicion(id);
     const oldState = t.state[id] as StateCode;
     const oldMeta = t.meta[id] as number;
@@ -329,8 +332,13 @@ export class Membership {
     const t = this.table;
     const id = this.idOf(s.node);
     if (id < 0) return;
-    if (s.incarnation < (t.incarnation[id] as number)) {
+    const known = t.incarnation[id] as number;
+    if (isOlder(s.incarnation, known)) {
       if (id === this.selfId && !this.leaving) this.hooks?.staleAccusation(now, s.from);
+      return;
+    }
+    if (id !== this.selfId && isImplausibleJump(s.incarnation, known)) {
+      d.metrics.incr('gossip_peer_incarnation_jump');
       return;
     }
     const existing = this.suspicions.get(id);
@@ -402,9 +410,14 @@ export class Membership {
     const t = this.table;
     const id = this.idOf(dm.node);
     if (id < 0) return;
-    if (dm.incarnation < (t.incarnation[id] as number)) {
+    const known = t.incarnation[id] as number;
+    if (isOlder(dm.incarnation, known)) {
       if (id === this.selfId && !this.leaving && dm.from !== this.selfName)
         this.hooks?.staleAccusation(now, dm.from);
+      return;
+    }
+    if (id !== this.selfId && isImplausibleJump(dm.incarnation, known)) {
+      d.metrics.incr('gossip_peer_incarnation_jump');
       return;
     }
     this.clearSuspicion(id);
@@ -606,15 +619,15 @@ export class Membership {
   }
 
   /**
-   * Beat an accusation about ourselves (state.go refute): incarnation max(own + 1, accused + 1),
-   * local health worsens by one, and an alive about us is broadcast.
+   * Beat an accusation about ourselves (state.go refute): incarnation max(own + 1, accused + 1)
+   * in serial order (so 2^32 − 1 is refuted by 0), local health worsens by one, and an alive about
+   * us is broadcast.
    */
   refute(now: number, accused: number): void {
     const d = this.d;
     const t = this.table;
     const id = this.selfId;
-    let inc = ((t.incarnation[id] as number) + 1) >>> 0;
-    if (accused >= inc) inc = (accused + 1) >>> 0;
+    const inc = refutationOf(t.incarnation[id] as number, accused);
     t.setIncarnation(id, inc);
     if (d.awareness.applyDelta(1)) d.metrics.gauge('memberlist_health_score', d.awareness.score);
     const encoded = this.broadcast(this.selfName, this.selfAliveMessage());

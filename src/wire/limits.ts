@@ -107,3 +107,11 @@ export const MAX_RECENT_INTENT_BYTES = 1024 * 1024;
  * the slots but not the events per slot.
  */
 export const MAX_USER_EVENT_RING_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Furthest ahead of the incarnation we know for a member that an accusation (suspect, dead) about
+ * it may be, for us to believe it. A real accusation carries an incarnation we have seen or one
+ * of the few refutations we missed; one 2^32 − 1 ahead is a forgery meant to be unrefutable
+ * (issue 11). memberlist believes any larger number.
+ */
+export const MAX_INCARNATION_JUMP = 1 << 16;
