@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { Detector, Profile } from '../swim/config.js';
 import type { Address } from '../core/io.js';
+import { oneOf, ruleProblem } from '../core/config-rules.js';
 import { parseHostPort } from '../core/host-port.js';
 import { DEFAULT_PORT, parseSeedList, type Seed } from '../core/seeds.js';
 import { ConfigError } from '../wire/errors.js';
@@ -303,10 +304,9 @@ function choice<T extends string>(
   problems: string[],
 ): T {
   if (input.value === undefined) return def;
-  if (typeof input.value !== 'string' || !(allowed as readonly string[]).includes(input.value)) {
-    problems.push(
-      `${input.where}: must be one of ${allowed.join(', ')} (got ${JSON.stringify(input.value)})`,
-    );
+  const problem = ruleProblem(oneOf(...allowed), input.value);
+  if (problem !== undefined) {
+    problems.push(`${input.where}: ${problem}`);
     return def;
   }
   return input.value as T;

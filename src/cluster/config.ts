@@ -4,6 +4,7 @@
  * `resolveSerfConfig(partial)` returns a frozen, complete {@link SerfConfig} and reports every
  * problem in one {@link ConfigError}.
  */
+import { applyRules, bool, int, type FieldRule } from '../core/config-rules.js';
 import { ConfigError } from '../wire/errors.js';
 
 /** The complete, frozen configuration of one Serf core. */
@@ -60,7 +61,7 @@ export interface SerfConfig {
   readonly rejoinAfterLeave: boolean;
 }
 
-const TUNABLE_DEFAULTS: Omit<SerfConfig, 'nodeName' | 'tags'> = {
+const TUNABLE_DEFAULTS: SerfTunables = {
   protocolVersion: 5,
   broadcastTimeoutMs: 5000,
   leavePropagateDelayMs: 1000,
@@ -89,29 +90,32 @@ const TUNABLE_DEFAULTS: Omit<SerfConfig, 'nodeName' | 'tags'> = {
 /** Serf's hard cap on user events (serf: serf.go `UserEventSizeLimit`). */
 export const USER_EVENT_SIZE_HARD_LIMIT = 9 * 1024;
 
-const INT_RULES: readonly [keyof SerfTunables, number, number][] = [
-  ['protocolVersion', 2, 5],
-  ['broadcastTimeoutMs', 0, 2 ** 31],
-  ['leavePropagateDelayMs', 0, 2 ** 31],
-  ['eventBuffer', 1, 1 << 20],
-  ['queryBuffer', 1, 1 << 20],
-  ['reapIntervalMs', 1, 2 ** 31],
-  ['reconnectIntervalMs', 0, 2 ** 31],
-  ['reconnectTimeoutMs', 0, 2 ** 42],
-  ['tombstoneTimeoutMs', 0, 2 ** 42],
-  ['recentIntentTimeoutMs', 0, 2 ** 42],
-  ['queueCheckIntervalMs', 1, 2 ** 31],
-  ['maxQueueDepth', 1, 1 << 24],
-  ['minQueueDepth', 0, 1 << 24],
-  ['queryTimeoutMult', 1, 1000],
-  ['queryResponseSizeLimit', 64, 1 << 16],
-  ['querySizeLimit', 64, 1 << 16],
-  ['userEventSizeLimit', 1, USER_EVENT_SIZE_HARD_LIMIT],
-  ['retransmitMult', 1, 1000],
-  ['gossipIntervalMs', 0, 2 ** 31],
-  ['userCoalescePeriodMs', 0, 2 ** 31],
-  ['userQuiescentPeriodMs', 0, 2 ** 31],
-];
+/** Every tunable's rule (core/config-rules.ts). */
+const RULES: { readonly [K in keyof SerfTunables]: FieldRule } = {
+  protocolVersion: int(2, 5),
+  broadcastTimeoutMs: int(0, 2 ** 31),
+  leavePropagateDelayMs: int(0, 2 ** 31),
+  eventBuffer: int(1, 1 << 20),
+  queryBuffer: int(1, 1 << 20),
+  reapIntervalMs: int(1, 2 ** 31),
+  reconnectIntervalMs: int(0, 2 ** 31),
+  reconnectTimeoutMs: int(0, 2 ** 42),
+  tombstoneTimeoutMs: int(0, 2 ** 42),
+  recentIntentTimeoutMs: int(0, 2 ** 42),
+  queueCheckIntervalMs: int(1, 2 ** 31),
+  maxQueueDepth: int(1, 1 << 24),
+  minQueueDepth: int(0, 1 << 24),
+  queryTimeoutMult: int(1, 1000),
+  queryResponseSizeLimit: int(64, 1 << 16),
+  querySizeLimit: int(64, 1 << 16),
+  userEventSizeLimit: int(1, USER_EVENT_SIZE_HARD_LIMIT),
+  enableNameConflictResolution: bool,
+  retransmitMult: int(1, 1000),
+  gossipIntervalMs: int(0, 2 ** 31),
+  userCoalescePeriodMs: int(0, 2 ** 31),
+  userQuiescentPeriodMs: int(0, 2 ** 31),
+  rejoinAfterLeave: bool,
+};
 
 /**
  * Every Serf tunable, without the node's identity (name and tags): what a node's configuration
@@ -126,9 +130,9 @@ export type SerfTunables = Omit<SerfConfig, 'nodeName' | 'tags'>;
  */
 export function resolveSerfTunables(partial: Partial<SerfTunables> = {}): SerfTunables {
   const problems: string[] = [];
-  const out = collect(partial, problems);
+  const out = applyRules(TUNABLE_DEFAULTS, RULES, partial, problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(out) as unknown as SerfTunables;
+  return Object.freeze(out);
 }
 
 /**
@@ -149,34 +153,11 @@ export function resolveSerfConfig(partial: Partial<SerfConfig> & { nodeName: str
   const { nodeName, tags, ...rest } = partial;
   if (typeof nodeName !== 'string' || nodeName.length === 0)
     problems.push('nodeName: must be a non-empty string');
-  const out = collect(rest, problems);
+  const out = applyRules(TUNABLE_DEFAULTS, RULES, rest, problems);
   const t: unknown = tags ?? {};
   if (typeof t !== 'object' || t === null || Object.values(t).some((v) => typeof v !== 'string')) {
     problems.push('tags: must be an object of string values');
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return serfConfigFor(out as unknown as SerfTunables, nodeName, t as Record<string, string>);
-}
-
-/** Defaults overridden by `partial`, every problem pushed to `problems`. */
-function collect(partial: Partial<SerfTunables>, problems: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...TUNABLE_DEFAULTS };
-  if (partial === null || typeof partial !== 'object') {
-    problems.push(`config: must be an object (got ${partial === null ? 'null' : typeof partial})`);
-    return out;
-  }
-  for (const [k, v] of Object.entries(partial)) {
-    if (!Object.hasOwn(TUNABLE_DEFAULTS, k)) problems.push(`${k}: unknown option`);
-    else if (v !== undefined) out[k] = v;
-  }
-  for (const [k, min, max] of INT_RULES) {
-    const v = out[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      problems.push(`${k}: must be an integer between ${min} and ${max} (got ${String(v)})`);
-    }
-  }
-  for (const k of ['enableNameConflictResolution', 'rejoinAfterLeave'] as const) {
-    if (typeof out[k] !== 'boolean') problems.push(`${k}: must be a boolean`);
-  }
-  return out;
+  return serfConfigFor(out, nodeName, t as Record<string, string>);
 }

@@ -11,6 +11,7 @@ import type { Profile } from '../swim/config.js';
 import { META_MAX_BYTES } from '../wire/limits.js';
 import { encodeTags } from '../cluster/codec.js';
 import { ConfigError, TooLargeError } from '../wire/errors.js';
+import { int, ruleProblem } from '../core/config-rules.js';
 import { ipFamily, parseHostPort } from '../core/host-port.js';
 import { DEFAULT_PORT, parseSeedList, type Seed, type SeedInput } from '../core/seeds.js';
 import { checkStackConfig, type StackConfig, type StackConfigInput } from './stack.js';
@@ -341,11 +342,12 @@ function intOption(
   problems: string[],
 ): number {
   if (v === undefined) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-    problems.push(`${name}: must be an integer between ${min} and ${max} (got ${String(v)})`);
+  const problem = ruleProblem(int(min, max), v);
+  if (problem !== undefined) {
+    problems.push(`${name}: ${problem}`);
     return def;
   }
-  return v;
+  return v as number;
 }
 
 /** base64 text or raw bytes → a 16/24/32-byte key, or a problem. */

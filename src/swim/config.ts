@@ -6,6 +6,7 @@
  * overrides, validates everything and returns a frozen, complete {@link SwimConfig}. Every problem
  * is reported at once in a single {@link ConfigError}.
  */
+import { applyRules, check, int, bool, oneOf, ruleProblem, type FieldRule } from '../core/config-rules.js';
 import { ConfigError } from '../wire/errors.js';
 import { Keyring } from '../wire/keyring.js';
 import { MAX_UDP_PAYLOAD_BYTES, UDP_BUFFER_BYTES } from '../wire/limits.js';
@@ -232,45 +233,49 @@ export const PROFILES: Readonly<Record<Profile, SwimConfig>> = Object.freeze({
   }),
 });
 
-type IntRule = readonly [key: keyof SwimConfig, min: number, max: number];
-
-/** Integer fields and their inclusive bounds. */
-const INT_RULES: readonly IntRule[] = [
-  ['probeIntervalMs', 1, 2 ** 31],
-  ['probeTimeoutMs', 1, 2 ** 31],
-  ['indirectChecks', 0, 64],
-  ['retransmitMult', 1, 1000],
-  ['suspicionMult', 1, 1000],
-  ['suspicionMaxTimeoutMult', 1, 1000],
-  ['pushPullIntervalMs', 0, 2 ** 31],
-  ['gossipIntervalMs', 0, 2 ** 31],
-  ['gossipNodes', 0, 1000],
-  ['gossipToTheDeadMs', 0, 2 ** 31],
-  ['tcpTimeoutMs', 1, 2 ** 31],
-  ['awarenessMaxMultiplier', 1, 1000],
+/**
+ * Every field's rule (core/config-rules.ts): integers with their inclusive bounds, booleans, the
+ * detector's names, the keyring's type.
+ */
+const RULES: { readonly [K in keyof SwimConfig]: FieldRule } = {
+  probeIntervalMs: int(1, 2 ** 31),
+  probeTimeoutMs: int(1, 2 ** 31),
+  indirectChecks: int(0, 64),
+  retransmitMult: int(1, 1000),
+  suspicionMult: int(1, 1000),
+  suspicionMaxTimeoutMult: int(1, 1000),
+  pushPullIntervalMs: int(0, 2 ** 31),
+  gossipIntervalMs: int(0, 2 ** 31),
+  gossipNodes: int(0, 1000),
+  gossipToTheDeadMs: int(0, 2 ** 31),
+  tcpTimeoutMs: int(1, 2 ** 31),
+  awarenessMaxMultiplier: int(1, 1000),
   // Below ~200 bytes not even one alive message fits; above 65,507 a datagram cannot carry it.
-  ['udpBufferBytes', 200, MAX_UDP_PAYLOAD_BYTES],
-  ['protocolMin', 1, 255],
-  ['protocolMax', 1, 255],
-  ['protocolVersion', 2, 5],
-  ['delegateMin', 0, 255],
-  ['delegateMax', 0, 255],
-  ['delegateVersion', 0, 255],
-  ['deadNodeReclaimMs', 0, 2 ** 31],
-  ['probeTimeoutMinMs', 1, 2 ** 31],
-  ['refusedSuspicionMs', 0, 2 ** 31],
-  ['stallToleranceMs', 0, 2 ** 31],
-  ['stallThresholdMs', 1, 2 ** 31],
-  ['allToAllMaxNodes', 0, 2 ** 31],
-  ['allToAllResumeNodes', 0, 2 ** 31],
-];
-
-const BOOL_KEYS: readonly (keyof SwimConfig)[] = [
-  'disableTcpPings',
-  'compression',
-  'crc',
-  'forgetLeftMembers',
-];
+  udpBufferBytes: int(200, MAX_UDP_PAYLOAD_BYTES),
+  disableTcpPings: bool,
+  compression: bool,
+  crc: bool,
+  protocolMin: int(1, 255),
+  protocolMax: int(1, 255),
+  protocolVersion: int(2, 5),
+  delegateMin: int(0, 255),
+  delegateMax: int(0, 255),
+  delegateVersion: int(0, 255),
+  deadNodeReclaimMs: int(0, 2 ** 31),
+  forgetLeftMembers: bool,
+  keyring: check((kr) => {
+    if (kr !== null && !(kr instanceof Keyring)) return 'must be a wire Keyring or null';
+    if (kr instanceof Keyring && kr.size === 0) return 'must hold at least one key';
+    return undefined;
+  }),
+  detector: oneOf('adaptive', 'memberlist'),
+  probeTimeoutMinMs: int(1, 2 ** 31),
+  refusedSuspicionMs: int(0, 2 ** 31),
+  stallToleranceMs: int(0, 2 ** 31),
+  stallThresholdMs: int(1, 2 ** 31),
+  allToAllMaxNodes: int(0, 2 ** 31),
+  allToAllResumeNodes: int(0, 2 ** 31),
+};
 
 /**
  * Build a complete, frozen configuration: `profile`'s defaults (memberlist's numbers) overridden
@@ -279,35 +284,10 @@ const BOOL_KEYS: readonly (keyof SwimConfig)[] = [
  */
 export function resolveConfig(partial: Partial<SwimConfig> = {}, profile: Profile = 'lan'): SwimConfig {
   const problems: string[] = [];
-  const base = Object.prototype.hasOwnProperty.call(PROFILES, profile) ? PROFILES[profile] : undefined;
-  if (base === undefined) problems.push(`profile: must be one of lan, wan, local (got ${String(profile)})`);
-  const out: Record<string, unknown> = { ...(base ?? LAN) };
-  if (partial === null || typeof partial !== 'object') {
-    throw new ConfigError([`config: must be an object (got ${partial === null ? 'null' : typeof partial})`]);
-  }
-  for (const [key, value] of Object.entries(partial)) {
-    if (!Object.prototype.hasOwnProperty.call(LAN, key)) {
-      problems.push(`${key}: unknown option`);
-      continue;
-    }
-    if (value !== undefined) out[key] = value;
-  }
-  for (const [key, min, max] of INT_RULES) {
-    const v = out[key];
-    if (typeof v !== 'number' || !Number.isInteger(v))
-      problems.push(`${key}: must be an integer (got ${show(v)})`);
-    else if (v < min || v > max) problems.push(`${key}: must be between ${min} and ${max} (got ${v})`);
-  }
-  for (const key of BOOL_KEYS) {
-    if (typeof out[key] !== 'boolean') problems.push(`${key}: must be a boolean (got ${show(out[key])})`);
-  }
-  if (out.detector !== 'adaptive' && out.detector !== 'memberlist')
-    problems.push(`detector: must be adaptive or memberlist (got ${show(out.detector)})`);
-  const kr = out.keyring;
-  if (kr !== null && !(kr instanceof Keyring)) problems.push('keyring: must be a wire Keyring or null');
-  else if (kr instanceof Keyring && kr.size === 0) problems.push('keyring: must hold at least one key');
+  const base = Object.hasOwn(PROFILES, profile) ? PROFILES[profile] : undefined;
+  if (base === undefined) problems.push(`profile: ${ruleProblem(oneOf('lan', 'wan', 'local'), profile)}`);
+  const c = applyRules(base ?? LAN, RULES, partial, problems);
   if (problems.length === 0) {
-    const c = out as unknown as SwimConfig;
     if (c.probeTimeoutMs >= c.probeIntervalMs) {
       problems.push(
         `probeTimeoutMs: must be below probeIntervalMs (${c.probeTimeoutMs} >= ${c.probeIntervalMs})`,
@@ -330,17 +310,10 @@ export function resolveConfig(partial: Partial<SwimConfig> = {}, profile: Profil
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(out) as unknown as SwimConfig;
+  return Object.freeze(c);
 }
 
 /** The 6-byte Vsn this configuration advertises: `[PMin, PMax, PCur, DMin, DMax, DCur]`. */
 export function vsnOf(c: SwimConfig): [number, number, number, number, number, number] {
   return [c.protocolMin, c.protocolMax, c.protocolVersion, c.delegateMin, c.delegateMax, c.delegateVersion];
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'an object';
-  return String(v);
 }
