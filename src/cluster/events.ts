@@ -94,6 +94,14 @@ export interface ShutdownEvent {
   readonly matching: number;
 }
 
+/** An event of a service running beside Serf (see service.ts); `event` is the service's own. */
+export interface ServiceEvent {
+  readonly type: 'service';
+  /** The service's name. */
+  readonly service: string;
+  readonly event: unknown;
+}
+
 /** Everything {@link Serf.drainEvents} can return. */
 export type SerfEvent =
   | MemberEvent
@@ -105,4 +113,5 @@ export type SerfEvent =
   | JoinResultEvent
   | LeaveDoneEvent
   | KeyResultEvent
-  | ShutdownEvent;
+  | ShutdownEvent
+  | ServiceEvent;

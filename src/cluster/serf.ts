@@ -23,11 +23,13 @@ import { noopLogger, noopMetrics, type Logger, type Metrics } from '../core/logg
 import { StateError, TooLargeError } from '../wire/errors.js';
 import { META_MAX_BYTES } from '../wire/limits.js';
 import type { SerfMessage } from '../wire/messages.js';
+import { encodeNodeMeta, type MetaExtension } from '../wire/node-meta.js';
+import { SERVICE_MESSAGE_TYPE } from '../wire/service-frame.js';
 import { SerfBroadcasts, queueDepthLimit } from './broadcasts.js';
 import * as codec from './codec.js';
 import type { SerfConfig } from './config.js';
 import type { ClusterContext, SerfState } from './context.js';
-import type { SerfEvent } from './events.js';
+import type { MemberEvent, SerfEvent } from './events.js';
 import type { KeyQuery, MutableKeyring } from './keys.js';
 import type { LamportTime } from './lamport.js';
 import { LeaveChoreography } from './leave.js';
@@ -36,6 +38,7 @@ import { MemberTable, type Member } from './members.js';
 import { SerfMembership } from './membership.js';
 import { encodeLocalState, mergeRemoteState, type PushPullParts } from './push-pull-state.js';
 import { QueryEngine, type QueryHandle, type QueryOptions } from './query-engine.js';
+import { ServiceRegistry, type AnyService } from './service-host.js';
 import { EMPTY_SNAPSHOT, SnapshotState, type SnapshotData } from './snapshot.js';
 import { QUEUE_CHECK_TIMER, SELF_DELIVERY_TIMER, createSerfDeadlines, type SerfTimer } from './timers.js';
 import { UserEventChannel } from './user-event-channel.js';
@@ -62,6 +65,11 @@ export interface SerfOptions {
   readonly snapshot?: SnapshotData;
   /** Keep a snapshot state up to date (read it with {@link Serf.snapshot}). Default: when `snapshot` is given. */
   readonly recordSnapshot?: boolean;
+  /**
+   * The services this node runs beside Serf (the service seam, service.ts): advertised in our node
+   * meta, attached once the core is built. Default none (then our meta is exactly Serf's).
+   */
+  readonly services?: readonly AnyService[];
   readonly logger?: Logger;
   readonly metrics?: Metrics;
 }
@@ -83,6 +91,9 @@ export class Serf implements ProtocolCore<SerfEvent> {
   private readonly userEvents: UserEventChannel;
   private readonly queries: QueryEngine;
   private readonly pushPull: PushPullParts;
+  private readonly services: ServiceRegistry;
+  /** What we advertise beyond our tags (the services we run). */
+  private readonly extension: MetaExtension;
 
   private tags: Readonly<Record<string, string>>;
   private meta: Uint8Array;
@@ -99,7 +110,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.keyring = opts.keyring ?? null;
     this.lastNow = opts.now;
     this.tags = cfg.tags;
-    this.meta = codec.encodeTags(this.tags);
+    this.extension = ServiceRegistry.advertisement(opts.services ?? []);
+    this.meta = encodeNodeMeta(this.tags, this.extension);
     if (this.meta.length > META_MAX_BYTES) {
       throw new TooLargeError(`Encoded length of tags exceeds limit of ${META_MAX_BYTES} bytes`);
     }
@@ -124,9 +136,11 @@ export class Serf implements ProtocolCore<SerfEvent> {
       now: () => this.lastNow,
       state: () => this.leaving.state,
       tags: () => this.tags,
-      emit: (e) => this.events.push(e),
+      emit: (e) => this.emit(e),
       sendTo: (now, to, body) => this.sendTo(now, to, body),
     };
+    this.services = new ServiceRegistry(ctx, opts.services ?? []);
+    this.services.attach(opts.now);
     this.membership = new SerfMembership(ctx);
     this.leaving = new LeaveChoreography(ctx, this.membership);
     this.userEvents = new UserEventChannel(ctx);
@@ -249,6 +263,11 @@ export class Serf implements ProtocolCore<SerfEvent> {
     return this.tags;
   }
 
+  /** A service this node runs (as registered in {@link SerfOptions.services}), by name. */
+  service<S extends AnyService = AnyService>(name: string): S | undefined {
+    return this.services.get(name) as S | undefined;
+  }
+
   /** The Lamport clocks (member, event, query). */
   clocks(): { member: LamportTime; event: LamportTime; query: LamportTime } {
     return {
@@ -322,7 +341,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
   setTags(now: number, tags: Readonly<Record<string, string>>): void {
     this.enter(now);
     this.assertRunning();
-    const meta = codec.encodeTags(tags);
+    const meta = encodeNodeMeta(tags, this.extension);
     if (meta.length > META_MAX_BYTES) {
       throw new TooLargeError(`Encoded length of tags exceeds limit of ${META_MAX_BYTES} bytes`);
     }
@@ -404,9 +423,15 @@ export class Serf implements ProtocolCore<SerfEvent> {
     this.leaving.shutdown();
     this.broadcasts.reset();
     this.timers.clear();
+    this.services.stop(this.lastNow);
   }
 
   // ------------------------------------------------------------------ internals
+
+  private emit(e: SerfEvent): void {
+    this.events.push(e);
+    if (this.services.size > 0 && isMemberEvent(e)) this.services.onMemberEvent(this.lastNow, e);
+  }
 
   private enter(now: number): void {
     this.lastNow = now;
@@ -482,6 +507,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
         const max = queueDepthLimit(this.cfg.maxQueueDepth, this.cfg.minQueueDepth, this.table.size);
         for (const q of this.broadcasts.checkDepth(max))
           this.log.warn({ queue: q, max }, 'serf: queue depth exceeds limit, dropping messages');
+        this.services.checkDepth(this.table.size);
         this.timers.set(QUEUE_CHECK_TIMER, now + this.cfg.queueCheckIntervalMs);
         break;
       }
@@ -493,6 +519,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
         break;
       case 'leave-propagate':
         this.leaving.onPropagated();
+        this.services.stop(now);
         break;
       case 'self-delivery': {
         const batch = this.selfMessages;
@@ -503,12 +530,21 @@ export class Serf implements ProtocolCore<SerfEvent> {
       case 'prune':
         this.membership.prune(key.node);
         break;
+      case 'service':
+      case 'service-gossip':
+      case 'service-sync':
+        this.services.fire(now, key);
+        break;
     }
   }
 
   /** One Serf message (a memberlist user message's body), from gossip, a direct send or ourselves. */
   private handleSerfBytes(now: number, body: Uint8Array, from: Address): void {
     if (body.length === 0 || this.leaving.state === 'shutdown') return;
+    if (body[0] === SERVICE_MESSAGE_TYPE) {
+      this.services.onFrame(now, body);
+      return;
+    }
     let msg: SerfMessage;
     try {
       msg = codec.decodeSerfMessage(body);
@@ -562,4 +598,14 @@ export class Serf implements ProtocolCore<SerfEvent> {
       if (!this.timers.has(SELF_DELIVERY_TIMER)) this.timers.set(SELF_DELIVERY_TIMER, now);
     } else this.swim.sendUserMessage(now, to, body);
   }
+}
+
+function isMemberEvent(e: SerfEvent): e is MemberEvent {
+  return (
+    e.type === 'member-join' ||
+    e.type === 'member-update' ||
+    e.type === 'member-leave' ||
+    e.type === 'member-failed' ||
+    e.type === 'member-reap'
+  );
 }

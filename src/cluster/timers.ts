@@ -22,7 +22,13 @@ export type SerfTimer =
   /** Deliver the Serf messages we addressed to ourselves (as if they came back over UDP). */
   | { readonly kind: 'self-delivery' }
   /** Erase a member force-left with `prune` once the intent had time to spread. */
-  | { readonly kind: 'prune'; readonly node: string };
+  | { readonly kind: 'prune'; readonly node: string }
+  /** A service's own timer (service.ts); `id` is the service's identity for `key`. */
+  | { readonly kind: 'service'; readonly service: string; readonly id: string; readonly key: unknown }
+  /** The services' gossip round: queued service messages to a few capable peers. */
+  | { readonly kind: 'service-gossip' }
+  /** One service's anti-entropy round with a random capable peer. */
+  | { readonly kind: 'service-sync'; readonly service: string };
 
 /** The fixed timers, one frozen value each. */
 export const REAP_TIMER: SerfTimer = Object.freeze({ kind: 'reap' });
@@ -32,6 +38,7 @@ export const LEAVE_INTENT_TIMER: SerfTimer = Object.freeze({ kind: 'leave-intent
 export const LEAVE_INTENT_SENT_TIMER: SerfTimer = Object.freeze({ kind: 'leave-intent-sent' });
 export const LEAVE_PROPAGATE_TIMER: SerfTimer = Object.freeze({ kind: 'leave-propagate' });
 export const SELF_DELIVERY_TIMER: SerfTimer = Object.freeze({ kind: 'self-delivery' });
+export const SERVICE_GOSSIP_TIMER: SerfTimer = Object.freeze({ kind: 'service-gossip' });
 
 /** The prune timer of `node`. */
 export function pruneTimer(node: string): SerfTimer {
@@ -42,6 +49,11 @@ function identify(t: SerfTimer): string {
   switch (t.kind) {
     case 'prune':
       return `prune:${t.node}`;
+    // Service names cannot hold `:` (wire/service-frame.ts), so these never collide.
+    case 'service':
+      return `service:${t.service}:${t.id}`;
+    case 'service-sync':
+      return `service-sync:${t.service}`;
     default:
       return t.kind;
   }

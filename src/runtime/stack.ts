@@ -8,6 +8,7 @@
  * and {@link buildStack} only assembles them — it validates nothing again.
  */
 import { Serf } from '../cluster/serf.js';
+import type { AnyService } from '../cluster/service-host.js';
 import { resolveSerfTunables, serfConfigFor, type SerfConfig, type SerfTunables } from '../cluster/config.js';
 import { PROFILES, resolveConfig, type Profile, type SwimConfig } from '../swim/config.js';
 import { Swim } from '../swim/swim.js';
@@ -104,6 +105,8 @@ export interface StackOptions {
   readonly recordSnapshot?: boolean;
   /** Metrics sink shared by both cores; default none. */
   readonly metrics?: Metrics;
+  /** Services this node runs beside Serf (src/cluster/service.ts), fresh instances per node. */
+  readonly services?: readonly AnyService[];
 }
 
 /** A built stack: the core to drive, the configurations it runs with, and its keyring. */
@@ -129,6 +132,7 @@ export function buildStack(o: StackOptions): Stack {
     ...(o.snapshot !== undefined ? { snapshot: o.snapshot } : {}),
     recordSnapshot: o.recordSnapshot ?? false,
     ...(o.metrics ? { metrics: o.metrics } : {}),
+    ...(o.services !== undefined ? { services: o.services } : {}),
     createSwim: (delegate) =>
       new Swim({
         name: o.name,

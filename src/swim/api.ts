@@ -92,6 +92,20 @@ export interface SwimCore extends ProtocolCore<SwimEvent> {
   updateMeta(now: number, meta: Uint8Array): void;
   /** Send one memberlist user message (08 + body) straight to `to` over UDP. */
   sendUserMessage(now: number, to: Address, body: Uint8Array): void;
+  /**
+   * The budget of one packet of user messages (a gossip packet's: `udpBufferBytes` less framing and
+   * encryption): each body costs its length plus `overheadBytes`, and all of them together at most
+   * `limitBytes`.
+   */
+  userPacketBudget(): { readonly overheadBytes: number; readonly limitBytes: number };
+  /** Send user messages straight to `to` in one compound UDP packet (keep to {@link userPacketBudget}). */
+  sendUserPacket(now: number, to: Address, bodies: readonly Uint8Array[]): void;
+  /**
+   * Send one user message to `to` over a one-way TCP stream (memberlist `SendReliable`: `08`,
+   * `userMsgHeader`, body), for bodies too large for a datagram. Throws TooLargeError above the
+   * stream limit; a failed connection is not reported.
+   */
+  sendUserStream(now: number, to: Address, body: Uint8Array): void;
   /** Every member this node knows (including itself and not-yet-forgotten dead/left ones). */
   members(): MemberInfo[];
   /** One member by name. */

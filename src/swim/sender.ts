@@ -140,6 +140,11 @@ export class Sender {
     this.emitPacket(to, [userMessage(body)], false);
   }
 
+  /** Several memberlist user messages to an address in one compound packet, as is. */
+  sendUsers(to: Address, bodies: readonly Uint8Array[]): void {
+    this.emitPacket(to, bodies.map(userMessage), false);
+  }
+
   /**
    * Seal and emit; more than 127 parts (which v0.2.2 receivers mishandle) go in several packets.
    * A packet that cannot be sealed is dropped, counted and logged, never thrown: the caller is in
@@ -207,6 +212,13 @@ export class Sender {
     this.d.metrics.incr('memberlist_tcp_connect');
     this.outputs.push({ kind: 'stream', id, to, bytes, deadline, expectReply: true });
     return id;
+  }
+
+  /** Emit a one-way stream output (write, close, no reply expected). */
+  sendOneWay(to: Address, bytes: Uint8Array, deadline: number): void {
+    const id = ++this.nextStreamId;
+    this.d.metrics.incr('memberlist_tcp_connect');
+    this.outputs.push({ kind: 'stream', id, to, bytes, deadline, expectReply: false });
   }
 
   /** What stream `id` was for (and forget it), or undefined if unknown or abandoned. */

@@ -44,6 +44,7 @@ import {
   ENCRYPTION_OVERHEAD,
   MAX_NODE_NAME_BYTES,
   MAX_RATE_LIMITED_SOURCES,
+  MAX_STREAM_BYTES,
   MAX_UDP_PAYLOAD_BYTES,
   NEW_MEMBERS_PER_SOURCE_BURST,
   NEW_MEMBERS_PER_SOURCE_PER_SECOND,
@@ -79,6 +80,8 @@ export interface SwimOptions {
 
 /** Upper bound of deadlines run by one tick: a loop guard, never reached by a correct core. */
 const MAX_DEADLINES_PER_TICK = 1_000_000;
+/** What a stream user message adds before its body: `08` and `userMsgHeader{UserMsgLen}` (at most). */
+const USER_STREAM_HEADER_BYTES = 32;
 
 /** See the module comment. */
 export class Swim implements SwimCore {
@@ -562,6 +565,26 @@ export class Swim implements SwimCore {
       MAX_UDP_PAYLOAD_BYTES - 1 - CRC_HEADER_BYTES - (this.config.keyring !== null ? ENCRYPTION_OVERHEAD : 0);
     if (body.length > max) throw new TooLargeError(`user message of ${body.length} bytes exceeds a datagram`);
     this.sender.sendUser(to, body);
+  }
+
+  /** See {@link SwimCore.userPacketBudget} (no CRC wrapper, as for {@link sendUserMessage}). */
+  userPacketBudget(): { readonly overheadBytes: number; readonly limitBytes: number } {
+    // Each body costs its length, its `08` type byte and its compound part length.
+    return { overheadBytes: COMPOUND_PART_OVERHEAD + 1, limitBytes: this.sender.gossipBudget(false) };
+  }
+
+  /** See {@link SwimCore.sendUserPacket}. */
+  sendUserPacket(_now: number, to: Address, bodies: readonly Uint8Array[]): void {
+    if (bodies.length > 0) this.sender.sendUsers(to, bodies);
+  }
+
+  /** See {@link SwimCore.sendUserStream} (memberlist net.go sendUserMsg). */
+  sendUserStream(now: number, to: Address, body: Uint8Array): void {
+    if (body.length > MAX_STREAM_BYTES - USER_STREAM_HEADER_BYTES) {
+      throw new TooLargeError(`user message of ${body.length} bytes exceeds the stream limit`);
+    }
+    const bytes = this.sender.sealStreamMessage({ type: 'user', body });
+    if (bytes !== undefined) this.sender.sendOneWay(to, bytes, now + this.config.tcpTimeoutMs);
   }
 
   /**
