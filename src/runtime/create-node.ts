@@ -13,7 +13,7 @@
 import { noopLogger } from '../core/logger.js';
 import type { Address } from '../core/io.js';
 import type { SerfEvent } from '../cluster/events.js';
-import { streamFrameLength } from '../wire/stream.js';
+import { newStreamFramer } from '../wire/stream.js';
 import { realClock } from '../transport/clock.js';
 import { openNetTransport, type TransportHandlers } from '../transport/net.js';
 import { Driver } from './driver.js';
@@ -50,7 +50,7 @@ export async function createNode(options: NodeOptions = {}): Promise<GossipNode>
     onError: (err) => driverHandlers?.onError(err),
   };
   const transport = await openNetTransport(
-    { bind: o.bind, frameLength: streamFrameLength, tcpTimeoutMs: o.stack.swim.tcpTimeoutMs },
+    { bind: o.bind, newFramer: newStreamFramer, tcpTimeoutMs: o.stack.swim.tcpTimeoutMs },
     handlers,
   );
   try {

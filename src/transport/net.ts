@@ -3,7 +3,7 @@
  * net_transport.go), behind the small {@link Transport} interface the runtime driver uses.
  */
 import type { Address, StreamFailure } from '../core/io.js';
-import { TcpEndpoint, type DialRequest, type FrameLength } from './tcp.js';
+import { TcpEndpoint, type DialRequest, type NewFramer } from './tcp.js';
 import { UdpEndpoint } from './udp.js';
 import { TransportError } from './errors.js';
 
@@ -33,8 +33,8 @@ export interface Transport {
 export interface NetTransportOptions {
   /** Address to bind both sockets to; port 0 picks one free for both UDP and TCP. */
   readonly bind: Address;
-  /** wire's `streamFrameLength`. */
-  readonly frameLength: FrameLength;
+  /** A fresh stream framer per connection (wire's `StreamFramer`). */
+  readonly newFramer: NewFramer;
   /** memberlist TCPTimeout: inbound read deadline (outbound deadlines come from the core). */
   readonly tcpTimeoutMs: number;
   /** Kernel UDP receive buffer to ask for. */
@@ -103,7 +103,7 @@ export async function openNetTransport(
         {
           ip: opts.bind.ip,
           port: udp.address.port,
-          frameLength: opts.frameLength,
+          newFramer: opts.newFramer,
           readTimeoutMs: opts.tcpTimeoutMs,
           ...(opts.maxInboundStreams ? { maxInbound: opts.maxInboundStreams } : {}),
         },

@@ -16,9 +16,14 @@ import { MAX_STREAM_BYTES as WIRE_MAX_STREAM_BYTES } from '../wire/limits.js';
 
 /**
  * Length of the first complete stream message at the start of `buf`, `undefined` while more bytes
- * are needed; throws (a `DecodeError`) when the bytes can never form a message.
+ * are needed; throws (a `DecodeError`) when the bytes can never form a message. One per
+ * connection: each call sees the previous buffer plus new bytes, so it may keep where it got to
+ * (wire's `StreamFramer`) instead of rescanning everything on every chunk.
  */
 export type FrameLength = (buf: Uint8Array) => number | undefined;
+
+/** Makes the {@link FrameLength} of one connection (wire: `() => new StreamFramer()`'s method). */
+export type NewFramer = () => FrameLength;
 
 /** memberlist's cap on concurrent inbound push/pulls (net.go `maxPushPullRequests`). */
 export const MAX_INBOUND_STREAMS = 128;
@@ -47,8 +52,8 @@ export interface TcpOptions {
   readonly ip: string;
   /** Port to listen on (normally the UDP socket's, so both share one port); 0 picks one. */
   readonly port: number;
-  /** Whether a complete message has arrived (wire's `streamFrameLength`). */
-  readonly frameLength: FrameLength;
+  /** A fresh framer per connection: has a complete message arrived? (wire's `StreamFramer`). */
+  readonly newFramer: NewFramer;
   /** Deadline for an inbound connection to deliver its request and take its reply (memberlist TCPTimeout). */
   readonly readTimeoutMs: number;
   /** Concurrent inbound connections; more are closed at once. Default {@link MAX_INBOUND_STREAMS}. */
@@ -163,6 +168,7 @@ export class TcpEndpoint {
     this.#sockets.add(socket);
     const limit = this.#opts.maxStreamBytes ?? MAX_STREAM_BYTES;
     const buf = new ByteBuffer();
+    const frameLength = this.#opts.newFramer();
     let done = false;
     const timer = setTimeout(() => {
       socket.destroy();
@@ -192,7 +198,7 @@ export class TcpEndpoint {
       buf.append(chunk);
       let n: number | undefined;
       try {
-        n = this.#opts.frameLength(buf.view());
+        n = frameLength(buf.view());
       } catch (err) {
         fail(`unreadable request: ${errorMessage(err)}`, err);
         return;
@@ -243,6 +249,7 @@ export class TcpEndpoint {
       let settled = false;
       let connected = false;
       const buf = new ByteBuffer();
+      const frameLength = this.#opts.newFramer();
       // Dial from the address we listen on (when it is a specific one of the same family), so a
       // peer, a firewall rule or a test's fault injection sees our streams come from our node's
       // address, as our datagrams do. memberlist leaves the choice to the kernel (on loopback
@@ -306,7 +313,7 @@ export class TcpEndpoint {
         buf.append(chunk);
         let n: number | undefined;
         try {
-          n = this.#opts.frameLength(buf.view());
+          n = frameLength(buf.view());
         } catch (err) {
           finish({ kind: 'error', message: `unreadable reply: ${errorMessage(err)}` });
           return;

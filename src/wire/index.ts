@@ -31,7 +31,14 @@ export {
 export type { EncryptionVersion } from './keyring.js';
 export { openPacket, sealPacket } from './packet.js';
 export type { NonceSource, OpenedPacket, SealOptions } from './packet.js';
-export { STREAM_ENCRYPT_HEADER_BYTES, openStream, sealStream, streamFrameLength } from './stream.js';
+export {
+  STREAM_ENCRYPT_HEADER_BYTES,
+  StreamFramer,
+  newStreamFramer,
+  openStream,
+  sealStream,
+  streamFrameLength,
+} from './stream.js';
 export type { StreamSealOptions } from './stream.js';
 export {
   PING_PAYLOAD_VERSION,

@@ -294,10 +294,23 @@ export function readPushPull(r: Reader): PushPull {
 
 /** Skip a push-pull body (after its type byte) without building it: for stream framing. */
 export function skipPushPull(r: Reader): void {
-  const h = PUSH_PULL_HEADER.decode(r);
-  checkPushPullHeader(r, h);
+  const h = readPushPullHeader(r);
   for (let i = 0; i < h.nodes; i++) r.skip();
   if (h.userStateLen > 0) r.advance(h.userStateLen);
+}
+
+/** A push-pull header (after the type byte), its counts checked: node states and user-state bytes. */
+export function readPushPullHeader(r: Reader): { nodes: number; userStateLen: number } {
+  const h = PUSH_PULL_HEADER.decode(r);
+  checkPushPullHeader(r, h);
+  return { nodes: h.nodes, userStateLen: h.userStateLen };
+}
+
+/** A stream user message's header (after the type byte): the length of the bytes that follow (≤ 0: none). */
+export function readStreamUserHeader(r: Reader): number {
+  const h = USER_MSG_HEADER.decode(r);
+  if (h.userMsgLen > MAX_STREAM_BYTES) throw r.error(`user message of ${h.userMsgLen} bytes too large`);
+  return Math.max(0, h.userMsgLen);
 }
 
 function checkPushPullHeader(r: Reader, h: PushPullHeader): void {

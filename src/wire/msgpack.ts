@@ -648,99 +648,109 @@ export class Reader {
    */
   skip(): void {
     let pending = 1;
-    while (pending > 0) {
-      pending--;
-      const b = this.u8();
-      if (b <= 0x7f || b >= 0xe0) continue;
-      if (b <= 0x8f) {
-        pending += 2 * (b & 0x0f);
-      } else if (b <= 0x9f) {
-        pending += b & 0x0f;
-      } else if (b <= 0xbf) {
-        this.advance(b & 0x1f);
-      } else {
-        switch (b) {
-          case 0xc0:
-          case 0xc2:
-          case 0xc3:
-            break;
-          case 0xc4:
-          case 0xd9:
-            this.advance(this.u8());
-            break;
-          case 0xc5:
-          case 0xda:
-            this.advance(this.u16());
-            break;
-          case 0xc6:
-          case 0xdb:
-            this.advance(this.u32());
-            break;
-          case 0xc7:
-            this.advance(this.u8() + 1);
-            break;
-          case 0xc8:
-            this.advance(this.u16() + 1);
-            break;
-          case 0xc9:
-            this.advance(this.u32() + 1);
-            break;
-          case 0xca:
-            this.advance(4);
-            break;
-          case 0xcb:
-            this.advance(8);
-            break;
-          case 0xcc:
-          case 0xd0:
-            this.advance(1);
-            break;
-          case 0xcd:
-          case 0xd1:
-            this.advance(2);
-            break;
-          case 0xce:
-          case 0xd2:
-            this.advance(4);
-            break;
-          case 0xcf:
-          case 0xd3:
-            this.advance(8);
-            break;
-          case 0xd4:
-            this.advance(2);
-            break;
-          case 0xd5:
-            this.advance(3);
-            break;
-          case 0xd6:
-            this.advance(5);
-            break;
-          case 0xd7:
-            this.advance(9);
-            break;
-          case 0xd8:
-            this.advance(17);
-            break;
-          case 0xdc:
-            pending += this.u16();
-            break;
-          case 0xdd:
-            pending += this.u32();
-            break;
-          case 0xde:
-            pending += 2 * this.u16();
-            break;
-          case 0xdf:
-            pending += 2 * this.u32();
-            break;
-          default: // 0xc1 is never used
-            this.pos--;
-            throw this.error(`invalid msgpack byte 0x${b.toString(16)}`);
-        }
+    while (pending > 0) pending = this.skipStep(pending);
+  }
+
+  /**
+   * One step of skipping `pending` values: consume the next value's header (and its bytes, for a
+   * scalar, string or binary) and return how many values are left to skip (a container adds its
+   * elements). A step either completes or throws before changing anything a caller keeps, so a
+   * stream framer can resume from the last completed step when more bytes arrive (its work then
+   * grows with the bytes, not with bytes × chunks). Throws {@link NeedMoreBytes} in partial mode.
+   */
+  skipStep(pending: number): number {
+    pending--;
+    const b = this.u8();
+    if (b <= 0x7f || b >= 0xe0) return pending;
+    if (b <= 0x8f) {
+      pending += 2 * (b & 0x0f);
+    } else if (b <= 0x9f) {
+      pending += b & 0x0f;
+    } else if (b <= 0xbf) {
+      this.advance(b & 0x1f);
+    } else {
+      switch (b) {
+        case 0xc0:
+        case 0xc2:
+        case 0xc3:
+          break;
+        case 0xc4:
+        case 0xd9:
+          this.advance(this.u8());
+          break;
+        case 0xc5:
+        case 0xda:
+          this.advance(this.u16());
+          break;
+        case 0xc6:
+        case 0xdb:
+          this.advance(this.u32());
+          break;
+        case 0xc7:
+          this.advance(this.u8() + 1);
+          break;
+        case 0xc8:
+          this.advance(this.u16() + 1);
+          break;
+        case 0xc9:
+          this.advance(this.u32() + 1);
+          break;
+        case 0xca:
+          this.advance(4);
+          break;
+        case 0xcb:
+          this.advance(8);
+          break;
+        case 0xcc:
+        case 0xd0:
+          this.advance(1);
+          break;
+        case 0xcd:
+        case 0xd1:
+          this.advance(2);
+          break;
+        case 0xce:
+        case 0xd2:
+          this.advance(4);
+          break;
+        case 0xcf:
+        case 0xd3:
+          this.advance(8);
+          break;
+        case 0xd4:
+          this.advance(2);
+          break;
+        case 0xd5:
+          this.advance(3);
+          break;
+        case 0xd6:
+          this.advance(5);
+          break;
+        case 0xd7:
+          this.advance(9);
+          break;
+        case 0xd8:
+          this.advance(17);
+          break;
+        case 0xdc:
+          pending += this.u16();
+          break;
+        case 0xdd:
+          pending += this.u32();
+          break;
+        case 0xde:
+          pending += 2 * this.u16();
+          break;
+        case 0xdf:
+          pending += 2 * this.u32();
+          break;
+        default: // 0xc1 is never used
+          this.pos--;
+          throw this.error(`invalid msgpack byte 0x${b.toString(16)}`);
       }
-      this.checkCount(pending);
     }
+    this.checkCount(pending);
+    return pending;
   }
 }
 

@@ -15,7 +15,12 @@ import { DecodeError, EncodeError } from './errors.js';
 import type { EncryptionVersion, Keyring } from './keyring.js';
 import { decryptPayload, encryptPayload, encryptedLength } from './keyring.js';
 import { ENCRYPTION_OVERHEAD, MAX_STREAM_BYTES } from './limits.js';
-import { readMessageBody, readStreamUser, skipPushPull, skipStreamUser } from './memberlist-codec.js';
+import {
+  readMessageBody,
+  readPushPullHeader,
+  readStreamUser,
+  readStreamUserHeader,
+} from './memberlist-codec.js';
 import type { Message } from './messages.js';
 import { MsgType } from './messages.js';
 import { NeedMoreBytes, Reader } from './msgpack.js';
@@ -61,27 +66,95 @@ export function sealStream(message: Uint8Array, opts: StreamSealOptions, random:
 /**
  * The length of the first complete stream message at the start of `buf`, or `undefined` if more
  * bytes are needed. Throws {@link DecodeError} for bytes that can never become a valid message
- * (unknown type, malformed msgpack, a length above {@link MAX_STREAM_BYTES}).
+ * (unknown type, malformed msgpack, a length above {@link MAX_STREAM_BYTES}). One-shot: a reader
+ * that gets a stream chunk by chunk uses a {@link StreamFramer}, which does not rescan.
  */
 export function streamFrameLength(buf: Uint8Array): number | undefined {
-  if (buf.length === 0) return undefined;
-  const type = buf[0]!;
-  if (type === MsgType.encrypt) {
-    if (buf.length < STREAM_ENCRYPT_HEADER_BYTES) return undefined;
-    const len = ((buf[1]! << 24) | (buf[2]! << 16) | (buf[3]! << 8) | buf[4]!) >>> 0;
-    if (len > MAX_STREAM_BYTES) throw new DecodeError(`Remote node state is larger than limit (${len})`);
-    if (len < ENCRYPTION_OVERHEAD) throw new DecodeError(`Payload is too small to decrypt: ${len}`);
-    const total = STREAM_ENCRYPT_HEADER_BYTES + len;
-    return buf.length >= total ? total : undefined;
+  return new StreamFramer().frameLength(buf);
+}
+
+/** A fresh {@link StreamFramer} as a plain function (what a transport calls per connection). */
+export function newStreamFramer(): (buf: Uint8Array) => number | undefined {
+  const f = new StreamFramer();
+  return (buf) => f.frameLength(buf);
+}
+
+/**
+ * Finds where one stream message ends, incrementally, for a reader that receives it in chunks
+ * (one framer per connection). Each call gets the whole buffer so far (the previous one plus
+ * new bytes) and resumes where the last call stopped: the work grows with the bytes, not with
+ * bytes × chunks. A stateless rescan cost ≈ 8 ms per buffered MiB per chunk, so a few slow
+ * 20 MiB push-pulls stalled the whole process for seconds (issue 11).
+ *
+ * A message is: `0a | len` (encrypted: the length says it all); a push-pull header map, its
+ * node states, then `UserStateLen` raw bytes; a stream user message's header map, then
+ * `UserMsgLen` bytes; or one msgpack value (compressed envelope, ping, ack, …).
+ */
+export class StreamFramer {
+  /** Where the next unparsed step starts (everything before it has been skipped). */
+  private pos = 1;
+  /** Values left to skip in the current phase. */
+  private pending = 1;
+  private phase: 'type' | 'header' | 'values' | 'fixed' = 'type';
+  /** Whether a header map comes first, and what its counts mean. */
+  private kind: 'push-pull' | 'user' | 'value' = 'value';
+  /** Raw bytes after the values (push-pull user state, a user message's body). */
+  private trailing = 0;
+  /** The whole message's length once known. */
+  private total = 0;
+  /** Skip steps taken over every call: grows with the message, not with the number of chunks. */
+  steps = 0;
+
+  /** See the class comment. `buf` must extend the buffer of the previous call. */
+  frameLength(buf: Uint8Array): number | undefined {
+    if (this.phase === 'type') {
+      if (buf.length === 0) return undefined;
+      if (!this.start(buf)) return undefined;
+    }
+    while (this.phase === 'header' || this.phase === 'values') {
+      const r = new Reader(buf, this.pos, buf.length, true);
+      try {
+        while (this.pending > 0) {
+          this.pending = r.skipStep(this.pending);
+          this.pos = r.pos;
+          this.steps++;
+        }
+      } catch (e) {
+        if (e instanceof NeedMoreBytes) return undefined;
+        throw e;
+      }
+      if (this.phase === 'header') {
+        this.endHeader(buf);
+      } else {
+        this.total = this.pos + this.trailing;
+        if (this.total > MAX_STREAM_BYTES)
+          throw new DecodeError(
+            `stream message of ${this.total} bytes exceeds the ${MAX_STREAM_BYTES}-byte limit`,
+          );
+        this.phase = 'fixed';
+      }
+    }
+    return buf.length >= this.total ? this.total : undefined;
   }
-  const r = new Reader(buf, 1, buf.length, true);
-  try {
+
+  /** Read the type byte (and an encrypted stream's length). False while more bytes are needed. */
+  private start(buf: Uint8Array): boolean {
+    const type = buf[0]!;
+    if (type === MsgType.encrypt) {
+      if (buf.length < STREAM_ENCRYPT_HEADER_BYTES) return false;
+      const len = ((buf[1]! << 24) | (buf[2]! << 16) | (buf[3]! << 8) | buf[4]!) >>> 0;
+      if (len > MAX_STREAM_BYTES) throw new DecodeError(`Remote node state is larger than limit (${len})`);
+      if (len < ENCRYPTION_OVERHEAD) throw new DecodeError(`Payload is too small to decrypt: ${len}`);
+      this.total = STREAM_ENCRYPT_HEADER_BYTES + len;
+      this.phase = 'fixed';
+      return true;
+    }
     switch (type) {
       case MsgType.pushPull:
-        skipPushPull(r);
+        this.kind = 'push-pull';
         break;
       case MsgType.user:
-        skipStreamUser(r);
+        this.kind = 'user';
         break;
       case MsgType.compress:
       case MsgType.ping:
@@ -92,16 +165,29 @@ export function streamFrameLength(buf: Uint8Array): number | undefined {
       case MsgType.alive:
       case MsgType.dead:
       case MsgType.err:
-        r.skip();
+        this.kind = 'value';
         break;
       default:
         throw new DecodeError(`Received invalid msgType (${type})`);
     }
-  } catch (e) {
-    if (e instanceof NeedMoreBytes) return undefined;
-    throw e;
+    this.phase = this.kind === 'value' ? 'values' : 'header';
+    this.pending = 1;
+    return true;
   }
-  return r.pos;
+
+  /** The header map ends at `this.pos` (it starts after the type byte): read its counts, once. */
+  private endHeader(buf: Uint8Array): void {
+    const r = new Reader(buf, 1, this.pos);
+    if (this.kind === 'push-pull') {
+      const h = readPushPullHeader(r);
+      this.pending = h.nodes;
+      this.trailing = h.userStateLen;
+    } else {
+      this.pending = 0;
+      this.trailing = readStreamUserHeader(r);
+    }
+    this.phase = 'values';
+  }
 }
 
 /**

@@ -14,7 +14,7 @@ import { CryptoRandom } from '../../src/runtime/random.js';
 import { buildStack, resolveStackConfig } from '../../src/runtime/stack.js';
 import { realClock } from '../../src/transport/clock.js';
 import { openNetTransport, type Transport } from '../../src/transport/net.js';
-import { streamFrameLength } from '../../src/wire/stream.js';
+import { newStreamFramer } from '../../src/wire/stream.js';
 import { waitUntil } from './wait.js';
 
 /** A running stack node. */
@@ -44,7 +44,7 @@ export async function startStackNode(o: {
   const transport: Transport = await openNetTransport(
     {
       bind: { ip: '127.0.0.1', port: 0 },
-      frameLength: streamFrameLength,
+      newFramer: newStreamFramer,
       tcpTimeoutMs: config.swim.tcpTimeoutMs,
     },
     {

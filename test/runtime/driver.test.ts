@@ -91,7 +91,7 @@ async function startNode(): Promise<{
   const events: EchoEvent[] = [];
   const driver = new Driver<EchoEvent>({ core, clock: realClock(), onEvent: (e) => events.push(e) });
   const transport = await openNetTransport(
-    { bind: { ip: '127.0.0.1', port: 0 }, frameLength: oneByteLength, tcpTimeoutMs: 2000 },
+    { bind: { ip: '127.0.0.1', port: 0 }, newFramer: () => oneByteLength, tcpTimeoutMs: 2000 },
     driver.handlers,
   );
   driver.start(transport);

@@ -58,7 +58,10 @@ function recorder(reply: (req: string) => string | null = (r) => `re:${r}`): Rec
 }
 
 async function open(ip: string, rec: Recorder, port = 0, tcpTimeoutMs = 2000): Promise<NetTransport> {
-  return openNetTransport({ bind: { ip, port }, frameLength: lengthPrefixed, tcpTimeoutMs }, rec.handlers);
+  return openNetTransport(
+    { bind: { ip, port }, newFramer: () => lengthPrefixed, tcpTimeoutMs },
+    rec.handlers,
+  );
 }
 
 for (const ip of ['127.0.0.1', '::1']) {

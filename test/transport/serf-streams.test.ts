@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { TcpEndpoint } from '../../src/transport/tcp.js';
-import { streamFrameLength } from '../../src/wire/stream.js';
+import { newStreamFramer } from '../../src/wire/stream.js';
 import { fromHex, loadVectors, toHex } from '../helpers/wire-vectors.js';
 import { deferred, withTimeout } from '../helpers/wait.js';
 
@@ -12,7 +12,7 @@ test('every captured serf TCP stream is framed exactly, whatever the chunking, w
   assert.ok(tcpVectors.length >= 10, 'the TCP vectors are there');
   let pending = deferred<Uint8Array>();
   const ep = await TcpEndpoint.open(
-    { ip: '127.0.0.1', port: 0, frameLength: streamFrameLength, readTimeoutMs: 5000 },
+    { ip: '127.0.0.1', port: 0, newFramer: newStreamFramer, readTimeoutMs: 5000 },
     {
       onStream: (_from, request) => {
         pending.resolve(request);
