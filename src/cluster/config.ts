@@ -59,6 +59,11 @@ export interface SerfConfig {
   readonly userQuiescentPeriodMs: number;
   /** Keep the members list of a snapshot after a leave, to rejoin them on restart. Default false. */
   readonly rejoinAfterLeave: boolean;
+  /**
+   * Neither carry network coordinates in acks nor learn them from probes (serf
+   * `DisableCoordinates`). Default false: Serf agents rely on them for `serf rtt`.
+   */
+  readonly disableCoordinates: boolean;
 }
 
 const TUNABLE_DEFAULTS: SerfTunables = {
@@ -85,6 +90,7 @@ const TUNABLE_DEFAULTS: SerfTunables = {
   userCoalescePeriodMs: 0,
   userQuiescentPeriodMs: 0,
   rejoinAfterLeave: false,
+  disableCoordinates: false,
 };
 
 /** Serf's hard cap on user events (serf: serf.go `UserEventSizeLimit`). */
@@ -115,6 +121,7 @@ const RULES: { readonly [K in keyof SerfTunables]: FieldRule } = {
   userCoalescePeriodMs: int(0, 2 ** 31),
   userQuiescentPeriodMs: int(0, 2 ** 31),
   rejoinAfterLeave: bool,
+  disableCoordinates: bool,
 };
 
 /**

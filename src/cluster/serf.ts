@@ -29,6 +29,7 @@ import { SerfBroadcasts, queueDepthLimit } from './broadcasts.js';
 import * as codec from './codec.js';
 import type { SerfConfig } from './config.js';
 import type { ClusterContext, SerfState } from './context.js';
+import { NetworkCoordinates } from './coordinates/network.js';
 import type { MemberEvent, SerfEvent } from './events.js';
 import type { KeyQuery, MutableKeyring } from './keys.js';
 import type { LamportTime } from './lamport.js';
@@ -91,6 +92,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
   private readonly userEvents: UserEventChannel;
   private readonly queries: QueryEngine;
   private readonly pushPull: PushPullParts;
+  /** Vivaldi coordinates carried in acks (serf ping_delegate.go); undefined when disabled. */
+  private readonly coords: NetworkCoordinates | undefined;
   private readonly services: ServiceRegistry;
   /** What we advertise beyond our tags (the services we run). */
   private readonly extension: MetaExtension;
@@ -119,6 +122,15 @@ export class Serf implements ProtocolCore<SerfEvent> {
     const restored = opts.snapshot ?? EMPTY_SNAPSHOT;
     if (opts.recordSnapshot ?? opts.snapshot !== undefined) {
       this.snap = new SnapshotState(restored, cfg.rejoinAfterLeave);
+    }
+
+    if (!cfg.disableCoordinates) {
+      this.coords = new NetworkCoordinates({
+        selfName: cfg.nodeName,
+        random: opts.random,
+        logger: this.log,
+        metrics: this.metrics,
+      });
     }
 
     // Swim calls nodeMeta while it is built; every other delegate call comes after the parts exist.
@@ -292,7 +304,13 @@ export class Serf implements ProtocolCore<SerfEvent> {
       event_queue: String(this.broadcasts.numQueued('event')),
       query_queue: String(this.broadcasts.numQueued('query')),
       encrypted: String(this.keyring !== null),
+      ...(this.coords !== undefined ? { coordinate_resets: String(this.coords.resets) } : {}),
     };
+  }
+
+  /** Network coordinates (ours and those learnt from acks), or undefined when disabled. */
+  coordinates(): NetworkCoordinates | undefined {
+    return this.coords;
   }
 
   /** The live snapshot state, if recording (the agent persists it when `dirty`). */
@@ -429,6 +447,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
   // ------------------------------------------------------------------ internals
 
   private emit(e: SerfEvent): void {
+    // A reaped member's coordinate goes with it (serf eraseNode); a failed one's stays.
+    if (e.type === 'member-reap') this.coords?.forget(e.member.name);
     this.events.push(e);
     if (this.services.size > 0 && isMemberEvent(e)) this.services.onMemberEvent(this.lastNow, e);
   }
@@ -460,7 +480,9 @@ export class Serf implements ProtocolCore<SerfEvent> {
         this.lastNow = now;
         mergeRemoteState(this.pushPull, now, state, join);
       },
-      ackPayload: () => null,
+      ackPayload: () => this.coords?.ackPayload() ?? null,
+      notifyPingComplete: (_now, member, rttMs, payload) =>
+        this.coords?.onPingComplete(member.name, rttMs, payload),
     };
   }
 
