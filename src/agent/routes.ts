@@ -11,6 +11,7 @@
  * | POST | `/v1/tags` | body `{"set"?:{k:v},"delete"?:[k]}` → `{"tags":{…}}` (all nodes see member-update) |
  * | POST | `/v1/query` | body `{"name","payload"?,"encoding"?,"filterNodes"?,"filterTags"?,"requestAck"?,"relayFactor"?,"timeoutMs"?}` → NDJSON lines `{"type":"ack","from"}`, `{"type":"response","from","payload","encoding"}`, then `{"type":"done","acks":n,"responses":n}` |
  * | POST | `/v1/keys` | body `{"op":"install"\|"use"\|"remove"\|"list","key"?,"relayFactor"?}` → the cluster-wide result as `serf keys` tallies it: `{"ok","error"?,"numNodes","numResp","numErr","messages","keys","primaryKeys"}` |
+ * | GET | `/v1/coordinates?node=n` | network coordinates this agent knows (all, or one node's: an empty list when unknown) → `{"coordinates":[{"node","coord":{"vec","error","adjustment","height"}}]}`, seconds as in serf |
  * | GET | `/metrics` | Prometheus text (prom-client), names after memberlist/Serf |
  */
 import type { Registry } from 'prom-client';
@@ -121,6 +122,29 @@ const members: ApiRoute<AgentApiContext> = {
       ...(name !== undefined ? { name } : {}),
     });
     return { json: { members: list.map(memberDetailJson) } };
+  },
+};
+
+const coordinates: ApiRoute<AgentApiContext> = {
+  method: 'GET',
+  path: '/v1/coordinates',
+  handle(req, { node }) {
+    const q = req.url.searchParams;
+    for (const k of q.keys()) if (k !== 'node') throw badRequest(`unknown parameter ${k} (node)`);
+    const only = q.get('node');
+    const all = node.coordinates();
+    const names = only !== null ? (all.has(only) ? [only] : []) : [...all.keys()].sort();
+    return {
+      json: {
+        coordinates: names.map((n) => {
+          const c = all.get(n) as NonNullable<ReturnType<typeof all.get>>;
+          return {
+            node: n,
+            coord: { vec: [...c.vec], error: c.error, adjustment: c.adjustment, height: c.height },
+          };
+        }),
+      },
+    };
   },
 };
 
@@ -265,6 +289,7 @@ const metrics: ApiRoute<AgentApiContext> = {
 export const agentRoutes: readonly ApiRoute<AgentApiContext>[] = [
   members,
   self,
+  coordinates,
   leave,
   event,
   tags,

@@ -13,6 +13,7 @@ import type { Member } from '../cluster/members.js';
 import type { MemberFilter } from '../cluster/member-filter.js';
 import type { SerfEvent } from '../cluster/events.js';
 import type { Serf } from '../cluster/serf.js';
+import type { Coordinate } from '../cluster/coordinates/coordinate.js';
 import type { KeyOperationResult, KeyQuery } from '../cluster/keys.js';
 import type { Address } from '../core/io.js';
 import type { Logger } from '../core/logger.js';
@@ -28,7 +29,7 @@ import { toNodeEvent, type GossipNodeEventMap, type NodeEvent, type QueryReply }
 import type { SnapshotPersister } from './snapshot-file.js';
 import { abortableDelay, abortableWait } from './wait.js';
 
-export type { Member, MemberFilter, KeyOperationResult };
+export type { Member, MemberFilter, KeyOperationResult, Coordinate };
 
 /** Options of the key operations ({@link GossipNode.installKey} …). */
 export interface KeyOperationOptions {
@@ -144,6 +145,29 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   /** This node as the cluster sees it. */
   localMember(): Member {
     return this.#core.localMember();
+  }
+
+  /**
+   * The Vivaldi network coordinate of `name` (default: this node) as Serf computes it, learnt from
+   * the acks of our own probes (docs/coordinates.md); undefined when unknown or when coordinates
+   * are disabled. Distances are in seconds, as in serf.
+   */
+  coordinate(name: string = this.name): Coordinate | undefined {
+    return this.#core.coordinates()?.get(name);
+  }
+
+  /** Every coordinate this node knows, by node name (its own included); empty when disabled. */
+  coordinates(): ReadonlyMap<string, Coordinate> {
+    return this.#core.coordinates()?.all() ?? new Map<string, Coordinate>();
+  }
+
+  /**
+   * Estimated round trip between `a` and `b` (default: this node) in milliseconds, from their
+   * coordinates — what `serf rtt a b` prints; undefined when either coordinate is unknown.
+   */
+  rtt(a: string, b: string = this.name): number | undefined {
+    const s = this.#core.coordinates()?.rttSeconds(a, b);
+    return s === undefined ? undefined : s * 1000;
   }
 
   /**

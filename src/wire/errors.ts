@@ -21,6 +21,7 @@ export const GOSSIP_ERROR_CODES = [
   'GP_ERR_TOO_LARGE',
   'GP_ERR_KEYRING',
   'GP_ERR_INTERNAL',
+  'GP_ERR_NO_CANDIDATE',
 ] as const;
 
 /** One stable error code (see {@link GOSSIP_ERROR_CODES} and docs/errors.md). */
@@ -95,5 +96,15 @@ export class StateError extends GossipError {
 export class InternalError extends GossipError {
   constructor(message: string) {
     super('GP_ERR_INTERNAL', message);
+  }
+}
+
+/**
+ * A balancer had no member to pick: none matches its tags, or every match is suspect, failed or
+ * left. Nothing was picked and no in-flight count changed.
+ */
+export class NoCandidateError extends GossipError {
+  constructor(message: string) {
+    super('GP_ERR_NO_CANDIDATE', message);
   }
 }

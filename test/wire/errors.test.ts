@@ -28,6 +28,7 @@ test('every error class in src/wire/errors.ts carries the code docs/errors.md gi
     new errors.TooLargeError('x'),
     new errors.StateError('x'),
     new errors.InternalError('x'),
+    new errors.NoCandidateError('x'),
   ];
   const classes = Object.entries(errors).filter(
     ([, v]) => typeof v === 'function' && (v === GossipError || v.prototype instanceof GossipError),

@@ -38,3 +38,13 @@ export async function post(
     throw err;
   }
 }
+
+/** GET `path` on the agent named by `--http`. */
+export async function get(cmd: string, http: string | undefined, path: string): Promise<unknown> {
+  try {
+    return await callAgent(agentAddress(http), 'GET', path);
+  } catch (err) {
+    if (err instanceof AgentClientError) throw new CliError(`${cmd}: ${err.message}`, 1);
+    throw err;
+  }
+}

@@ -34,5 +34,6 @@ export const commands: readonly CliCommandEntry[] = [
   { name: 'query', load: async () => (await import('./query.js')).queryCommand },
   { name: 'tags', load: async () => (await import('./tags.js')).tagsCommand },
   { name: 'keys', load: async () => (await import('./keys.js')).keysCommand },
+  { name: 'rtt', load: async () => (await import('./rtt.js')).rttCommand },
   { name: 'demo', load: async () => (await import('./demo.js')).demoCommand },
 ];
