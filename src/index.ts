@@ -44,6 +44,16 @@ export {
   EncodeError,
   StateError,
   TooLargeError,
+  NoCandidateError,
   type GossipErrorCode,
 } from './wire/errors.js';
+export type { Coordinate } from './cluster/coordinates/coordinate.js';
+export { MemberWatch, type WatchOptions } from './runtime/member-watch.js';
+export {
+  NodeBalancer,
+  serviceAddress,
+  type BalancerOptions,
+  type PickedMember,
+} from './runtime/node-balancer.js';
+export { STRATEGY_NAMES, type StrategyName, type NearestOptions } from './balance/strategies.js';
 export { TransportError, type TransportOp } from './transport/errors.js';

@@ -84,6 +84,7 @@ export async function startAgent(config: AgentConfig, io: AgentIo = processIo): 
     },
     registry: prom.registry,
     detector: config.detector,
+    balancers: new Map(),
     leave: () => {
       if (node === undefined) throw new ApiError(503, 'GP_ERR_STATE', 'the agent is starting');
       return leaveFromApi();

@@ -5,14 +5,14 @@
  * Every request gets an answer; nothing a client sends can crash the agent. Failures are JSON:
  * `{"error":{"code":"GP_ERR_CONFIG","message":"…"}}` with 400 (bad parameters or body), 404
  * (unknown path), 405 (wrong method), 409 (wrong state, e.g. after leave), 413 (body above
- * {@link MAX_BODY_BYTES}) or 500 (a bug; logged).
+ * {@link MAX_BODY_BYTES}), 503 (no member to pick, transport down) or 500 (a bug; logged).
  *
  * The routes themselves live in ./routes.ts; other areas add theirs there.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { formatAddress, type Address } from '../core/io.js';
 import type { Logger } from '../core/logger.js';
-import { ConfigError, GossipError, StateError, TooLargeError } from '../wire/errors.js';
+import { ConfigError, GossipError, NoCandidateError, StateError, TooLargeError } from '../wire/errors.js';
 import { bindFailureReason, TransportError } from '../transport/errors.js';
 
 /** Request bodies above this are refused with 413 (the largest legitimate body, a query, is ~1 KiB). */
@@ -42,7 +42,12 @@ export interface ApiRequest {
 
 /** What a route answers. */
 export type ApiResponse =
-  | { readonly status?: number; readonly json: unknown }
+  | {
+      readonly status?: number;
+      readonly json: unknown;
+      /** Extra response headers (e.g. a blocking query's index). */
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   | { readonly status?: number; readonly text: string; readonly contentType: string }
   /** Newline-delimited JSON, one object per line as they come (for long answers such as queries). */
   | { readonly status?: number; readonly ndjson: AsyncIterable<unknown> };
@@ -70,6 +75,7 @@ function errorAnswer(err: unknown): { status: number; code: string; message: str
   if (err instanceof TooLargeError) return { status: 400, code: err.code, message: err.message };
   if (err instanceof StateError) return { status: 409, code: err.code, message: err.message };
   if (err instanceof TransportError) return { status: 503, code: err.code, message: err.message };
+  if (err instanceof NoCandidateError) return { status: 503, code: err.code, message: err.message };
   if (err instanceof GossipError && err.code === 'GP_ERR_ABORTED')
     return { status: 503, code: err.code, message: err.message };
   if (err instanceof GossipError) return { status: 400, code: err.code, message: err.message };
@@ -106,8 +112,18 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  res.writeHead(status, {
+    ...headers,
+    'content-type': contentType,
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -175,7 +191,8 @@ export async function startHttpApi<C>(opts: {
     };
     const answer = await route.handle(apiReq, ctx);
     const status = answer.status ?? 200;
-    if ('json' in answer) return send(res, status, 'application/json', `${JSON.stringify(answer.json)}\n`);
+    if ('json' in answer)
+      return send(res, status, 'application/json', `${JSON.stringify(answer.json)}\n`, answer.headers);
     if ('text' in answer) return send(res, status, answer.contentType, answer.text);
     res.writeHead(status, { 'content-type': 'application/x-ndjson' });
     for await (const item of answer.ndjson) {

@@ -4,7 +4,9 @@
  *
  * | method | path | does |
  * |---|---|---|
- * | GET | `/v1/members?tag=k=v&status=s&name=n` | members as this agent sees them; filters are anchored Go regexes as `serf members -tag/-status/-name` (tag repeatable) → `{"members":[…]}` |
+ * | GET | `/v1/members?tag=k=v&status=s&name=n` | members as this agent sees them; filters are anchored Go regexes as `serf members -tag/-status/-name` (tag repeatable) → `{"members":[…],"index":N}`, N also in header `X-Gossip-Peer-Index` |
+ * | GET | `/v1/members?…&index=N&wait=30s` | a blocking query (Consul's): with N ≥ the current index, answers once the filtered set changes or `wait` passes (default 5m, at most 10m); with an older N, at once |
+ * | GET | `/v1/pick?tag=k=v&strategy=s&key=k` | one balancer pick among the alive, unsuspected members matching the tags → `{"name","addr","port","service":{"ip","port"},"strategy"}`; 503 `GP_ERR_NO_CANDIDATE` when none |
  * | GET | `/v1/self` | this node → `{"member":{…},"bind":"ip:port","advertise":"ip:port","detector":"adaptive"}` |
  * | POST | `/v1/leave` | graceful leave; answers `{"left":true}` once it is done, then the agent exits 0 |
  * | POST | `/v1/event` | body `{"name","payload"?,"encoding"?:"utf8"\|"base64","coalesce"?,"filterTags"?,"filterNodes"?}` → a Serf user event; with a filter, a multicast to that group (docs/multicast.md) |
@@ -16,6 +18,8 @@
  */
 import type { Registry } from 'prom-client';
 import type { GossipNode } from '../runtime/node.js';
+import type { NodeBalancer } from '../runtime/node-balancer.js';
+import type { StrategyName } from '../balance/strategies.js';
 import type { Detector } from '../swim/config.js';
 import { formatAddress } from '../core/io.js';
 import { parseTag } from './config.js';
@@ -31,6 +35,8 @@ export interface AgentApiContext {
   readonly detector: Detector;
   /** Graceful leave, then the agent shuts down; resolves when the leave is done. */
   leave(): Promise<void>;
+  /** The balancers behind /v1/pick (insertion order = age); the agent closes them with the node. */
+  readonly balancers: Map<string, NodeBalancer>;
 }
 
 function badRequest(message: string): ApiError {
@@ -100,28 +106,138 @@ function payloadOf(b: Record<string, unknown>): Uint8Array {
   throw badRequest('encoding: must be utf8 or base64');
 }
 
+/** Header carrying the membership index of an answer (Consul's `X-Consul-Index`). */
+export const INDEX_HEADER = 'x-gossip-peer-index';
+/** A blocking query waits at most this long (Consul's cap). */
+export const MAX_WAIT_MS = 10 * 60_000;
+/** …and this long when `index` is given without `wait` (Consul's default). */
+export const DEFAULT_WAIT_MS = 5 * 60_000;
+
+/** `30s`, `500ms`, `5m`, `1h`, or plain milliseconds → ms; undefined when malformed. */
+export function parseWait(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text);
+  if (m === null) return undefined;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 'ms'] as number;
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** `tag=k=v` parameters → a tag filter; throws 400 for a malformed one. */
+function tagParams(q: URLSearchParams): Record<string, string> {
+  const tags: Record<string, string> = {};
+  for (const t of q.getAll('tag')) {
+    const kv = parseTag(t);
+    if (typeof kv === 'string') throw badRequest(`tag: ${kv}`);
+    tags[kv[0]] = kv[1];
+  }
+  return tags;
+}
+
+function checkParams(q: URLSearchParams, allowed: readonly string[]): void {
+  for (const k of q.keys())
+    if (!allowed.includes(k)) throw badRequest(`unknown parameter ${k} (${allowed.join(', ')})`);
+}
+
+/**
+ * Wait until the set `filter` selects differs from what it is now, `waitMs` passes, or the client
+ * goes away. Suspect members count as they do in the answer (Serf status, suspicion ignored).
+ */
+async function waitForChange(
+  node: GossipNode,
+  filter: { tags: Record<string, string>; status?: string; name?: string },
+  waitMs: number,
+  signal: AbortSignal,
+): Promise<void> {
+  const stop = new AbortController();
+  const onAbort = (): void => stop.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(onAbort, waitMs);
+  try {
+    const watch = node.watch({
+      tags: filter.tags,
+      status: filter.status ?? '.*',
+      ...(filter.name !== undefined ? { name: filter.name } : {}),
+      includeSuspect: true,
+      signal: stop.signal,
+    });
+    await watch.next(); // the set as it is now
+    await watch.next(); // the next change, or done on timeout/abort/close
+    await watch.return();
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 const members: ApiRoute<AgentApiContext> = {
   method: 'GET',
   path: '/v1/members',
-  handle(req, { node }) {
+  async handle(req, { node }) {
     const q = req.url.searchParams;
-    const tags: Record<string, string> = {};
-    for (const t of q.getAll('tag')) {
-      const kv = parseTag(t);
-      if (typeof kv === 'string') throw badRequest(`tag: ${kv}`);
-      tags[kv[0]] = kv[1];
-    }
+    checkParams(q, ['tag', 'status', 'name', 'index', 'wait']);
+    const tags = tagParams(q);
     const status = q.get('status') ?? undefined;
     const name = q.get('name') ?? undefined;
-    for (const k of q.keys())
-      if (!['tag', 'status', 'name'].includes(k))
-        throw badRequest(`unknown parameter ${k} (tag, status, name)`);
-    const list = node.members({
+    const filter = {
       tags,
       ...(status !== undefined ? { status } : {}),
       ...(name !== undefined ? { name } : {}),
-    });
-    return { json: { members: list.map(memberDetailJson) } };
+    };
+    const indexText = q.get('index');
+    const waitText = q.get('wait');
+    if (waitText !== null && indexText === null) throw badRequest('wait: only with index');
+    // Validate the filter before blocking on it.
+    node.members(filter);
+    if (indexText !== null) {
+      if (!/^\d{1,15}$/.test(indexText)) throw badRequest('index: must be a non-negative integer');
+      const waitMs = waitText === null ? DEFAULT_WAIT_MS : parseWait(waitText);
+      if (waitMs === undefined || waitMs > MAX_WAIT_MS)
+        throw badRequest('wait: a duration such as 30s, 500ms or 5m, at most 10m');
+      // An index older than ours: the caller has not seen the current set yet, answer at once.
+      if (Number(indexText) >= node.membershipIndex) await waitForChange(node, filter, waitMs, req.signal);
+    }
+    const list = node.members(filter);
+    return {
+      json: { members: list.map(memberDetailJson), index: node.membershipIndex },
+      headers: { [INDEX_HEADER]: String(node.membershipIndex) },
+    };
+  },
+};
+
+/** Balancers behind /v1/pick, one per (tags, strategy), so round-robin keeps its place. */
+const PICK_BALANCERS_MAX = 64;
+
+const pick: ApiRoute<AgentApiContext> = {
+  method: 'GET',
+  path: '/v1/pick',
+  handle(req, ctx) {
+    const q = req.url.searchParams;
+    checkParams(q, ['tag', 'strategy', 'key']);
+    const tags = tagParams(q);
+    const strategy = q.get('strategy') ?? 'round-robin';
+    const key = q.get('key') ?? undefined;
+    const id = JSON.stringify([Object.entries(tags).sort(), strategy]);
+    let b = ctx.balancers.get(id);
+    if (b === undefined) {
+      b = ctx.node.balancer({ tags, strategy: strategy as StrategyName });
+      if (ctx.balancers.size >= PICK_BALANCERS_MAX) {
+        const [oldestId, oldest] = ctx.balancers.entries().next().value as [string, NodeBalancer];
+        oldest.close();
+        ctx.balancers.delete(oldestId);
+      }
+      ctx.balancers.set(id, b);
+    }
+    // A one-shot pick over HTTP: nothing stays in flight.
+    const p = b.pick(key);
+    p.release();
+    return {
+      json: {
+        name: p.name,
+        addr: p.member.addr.ip,
+        port: p.member.addr.port,
+        service: { ip: p.service.ip, port: p.service.port },
+        strategy: b.strategy,
+      },
+    };
   },
 };
 
@@ -290,6 +406,7 @@ export const agentRoutes: readonly ApiRoute<AgentApiContext>[] = [
   members,
   self,
   coordinates,
+  pick,
   leave,
   event,
   tags,

@@ -102,6 +102,17 @@ export interface ServiceEvent {
   readonly event: unknown;
 }
 
+/**
+ * memberlist began or stopped suspecting a member (informational; Serf's statuses do not change:
+ * a suspect member stays `alive` until it is declared dead). Watches and balancers use it to drop
+ * a member as soon as it is suspected.
+ */
+export interface SuspicionEvent {
+  readonly type: 'suspicion';
+  readonly name: string;
+  readonly suspect: boolean;
+}
+
 /** Everything {@link Serf.drainEvents} can return. */
 export type SerfEvent =
   | MemberEvent
@@ -114,4 +125,5 @@ export type SerfEvent =
   | LeaveDoneEvent
   | KeyResultEvent
   | ShutdownEvent
-  | ServiceEvent;
+  | ServiceEvent
+  | SuspicionEvent;

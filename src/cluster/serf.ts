@@ -30,6 +30,7 @@ import * as codec from './codec.js';
 import type { SerfConfig } from './config.js';
 import type { ClusterContext, SerfState } from './context.js';
 import { NetworkCoordinates } from './coordinates/network.js';
+import { SuspicionTracker } from './suspicion.js';
 import type { MemberEvent, SerfEvent } from './events.js';
 import type { KeyQuery, MutableKeyring } from './keys.js';
 import type { LamportTime } from './lamport.js';
@@ -92,6 +93,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
   private readonly userEvents: UserEventChannel;
   private readonly queries: QueryEngine;
   private readonly pushPull: PushPullParts;
+  /** Members memberlist suspects now (suspicion.ts). */
+  private readonly suspicion: SuspicionTracker;
   /** Vivaldi coordinates carried in acks (serf ping_delegate.go); undefined when disabled. */
   private readonly coords: NetworkCoordinates | undefined;
   private readonly services: ServiceRegistry;
@@ -124,6 +127,7 @@ export class Serf implements ProtocolCore<SerfEvent> {
       this.snap = new SnapshotState(restored, cfg.rejoinAfterLeave);
     }
 
+    this.suspicion = new SuspicionTracker(cfg.nodeName, (e) => this.events.push(e));
     if (!cfg.disableCoordinates) {
       this.coords = new NetworkCoordinates({
         selfName: cfg.nodeName,
@@ -488,6 +492,12 @@ export class Serf implements ProtocolCore<SerfEvent> {
 
   private drainSwim(now: number): void {
     for (const e of this.swim.drainEvents()) this.onSwimEvent(now, e);
+    this.suspicion.settle(this.swim);
+  }
+
+  /** Whether memberlist currently suspects `name` (Serf's status stays `alive` meanwhile). */
+  isSuspect(name: string): boolean {
+    return this.suspicion.has(name);
   }
 
   private onSwimEvent(now: number, e: SwimEvent): void {
@@ -511,6 +521,8 @@ export class Serf implements ProtocolCore<SerfEvent> {
         this.leaving.onSwimLeaveDone(now);
         break;
       case 'suspect':
+        this.suspicion.onSuspect(e.member.name);
+        break;
       case 'refute':
         break;
     }

@@ -25,6 +25,9 @@ import type { TransportError } from '../transport/errors.js';
 import type { Transport } from '../transport/net.js';
 import type { Driver } from './driver.js';
 import { createEventStream, type EventSink, type EventStreamOptions } from './event-stream.js';
+import { MemberWatch, type MembershipSource, type WatchOptions } from './member-watch.js';
+import { NodeBalancer, type BalancerOptions } from './node-balancer.js';
+import { CryptoRandom } from './random.js';
 import { toNodeEvent, type GossipNodeEventMap, type NodeEvent, type QueryReply } from './events.js';
 import type { SnapshotPersister } from './snapshot-file.js';
 import { abortableDelay, abortableWait } from './wait.js';
@@ -95,6 +98,9 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   readonly #queries = new Map<number, EventSink<QueryReply>>();
   readonly #keyWaiters = new Map<number, (r: KeyOperationResult) => void>();
   readonly #persister: SnapshotPersister | undefined;
+  readonly #membershipListeners = new Set<() => void>();
+  #membershipIndex = 1;
+  #balancerRandom: CryptoRandom | undefined;
   #backlog: NodeEvent[] | undefined = [];
   #closing: Promise<void> | undefined;
 
@@ -145,6 +151,70 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   /** This node as the cluster sees it. */
   localMember(): Member {
     return this.#core.localMember();
+  }
+
+  /**
+   * A counter that grows by one at every membership change this node sees (join, update, leave,
+   * failure, reap, suspicion raised or cleared): the index of the agent's blocking queries.
+   */
+  get membershipIndex(): number {
+    return this.#membershipIndex;
+  }
+
+  /**
+   * Watch a set of members: an async iterable that yields the current matching set (sorted by
+   * name), then the new set whenever it changes. Filters as {@link members}; `status` defaults to
+   * `alive`, and suspect members are left out unless `includeSuspect` (so a caller stops sending
+   * to a member as soon as anyone suspects it). A slow consumer gets the newest set, never a
+   * backlog. Ends when `signal` aborts, the node closes, or the loop breaks; `await using` works.
+   * Throws `ConfigError` for an invalid filter.
+   */
+  watch(opts: WatchOptions = {}): MemberWatch {
+    this.#assertOpen();
+    return new MemberWatch(this.#membershipSource(), opts);
+  }
+
+  /**
+   * A load balancer over the members matching `tags` (docs/balancing.md): `pick(key?)`,
+   * `release()`, `run(fn)`; strategies `round-robin` (default), `random`, `least-loaded`,
+   * `nearest`, `hash`. Suspect, failed and left members are never picked. Throws `ConfigError`
+   * for an unknown strategy or an invalid filter.
+   */
+  balancer(opts: BalancerOptions = {}): NodeBalancer {
+    this.#assertOpen();
+    const random = (this.#balancerRandom ??= new CryptoRandom());
+    return new NodeBalancer(
+      {
+        ...this.#membershipSource(),
+        random,
+        now: () => this.#clock.now(),
+        rttSeconds: (name) => this.#core.coordinates()?.rttSeconds(this.name, name),
+      },
+      opts,
+    );
+  }
+
+  #membershipSource(): MembershipSource {
+    return {
+      members: () => this.#core.members(),
+      isSuspect: (name) => this.#core.isSuspect(name),
+      subscribe: (listener) => {
+        this.#membershipListeners.add(listener);
+        return () => this.#membershipListeners.delete(listener);
+      },
+      closedSignal: this.#closer.signal,
+    };
+  }
+
+  #membershipChanged(): void {
+    this.#membershipIndex++;
+    for (const l of [...this.#membershipListeners]) {
+      try {
+        l();
+      } catch (err) {
+        this.#log.error({ err }, 'membership listener threw');
+      }
+    }
   }
 
   /**
@@ -400,6 +470,8 @@ export class GossipNode extends EventEmitter<GossipNodeEventMap> {
   /** @internal The driver's event sink: application events out, command results to their waiters. */
   onCoreEvent(e: SerfEvent): void {
     const ts = this.#clock.now();
+    // Watches and balancers follow membership: every member event and every suspicion change.
+    if (e.type === 'suspicion' || e.type.startsWith('member-')) this.#membershipChanged();
     const event = toNodeEvent(e, ts, (queryId, payload) => {
       this.#assertOpen();
       this.#driver.run((now) => this.#core.respond(now, queryId, toBytes(payload)));

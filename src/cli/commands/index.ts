@@ -35,5 +35,6 @@ export const commands: readonly CliCommandEntry[] = [
   { name: 'tags', load: async () => (await import('./tags.js')).tagsCommand },
   { name: 'keys', load: async () => (await import('./keys.js')).keysCommand },
   { name: 'rtt', load: async () => (await import('./rtt.js')).rttCommand },
+  { name: 'pick', load: async () => (await import('./pick.js')).pickCommand },
   { name: 'demo', load: async () => (await import('./demo.js')).demoCommand },
 ];
