@@ -84,14 +84,20 @@ export class Balancer {
   }
 
   /**
-   * Choose a candidate and count one request in flight to it (undo with {@link release}). Throws
+   * Choose a candidate (never one in `exclude`) and count one request in flight to it (undo with
+   * {@link release}). Throws
    * {@link NoCandidateError} when there is none, and a ConfigError when `hash` gets no key; in
    * both cases nothing changed.
    */
-  pick(now: number, key?: string): Candidate {
+  pick(now: number, key?: string, exclude?: ReadonlySet<string>): Candidate {
     this.now = now;
-    if (this.candidates.length === 0) throw new NoCandidateError(`no member to pick for ${this.describe}`);
-    const chosen = this.strategy.pick(this.candidates, {
+    // `exclude`: members this request already failed on (a retry goes elsewhere).
+    const list =
+      exclude === undefined || exclude.size === 0
+        ? this.candidates
+        : this.candidates.filter((c) => !exclude.has(c.name));
+    if (list.length === 0) throw new NoCandidateError(`no member to pick for ${this.describe}`);
+    const chosen = this.strategy.pick(list, {
       random: this.random,
       key,
       loadOf: (n) => this.loadOf(n),

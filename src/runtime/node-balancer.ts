@@ -110,13 +110,14 @@ export class NodeBalancer implements Disposable {
   }
 
   /**
-   * Pick a member (`key` for the `hash` strategy) and count one request in flight to it. Throws
+   * Pick a member (`key` for the `hash` strategy; never one named in `exclude`, e.g. members a
+   * retried request already failed on) and count one request in flight to it. Throws
    * `NoCandidateError` (GP_ERR_NO_CANDIDATE) when no member qualifies, ConfigError when `hash` has
    * no key, StateError after close.
    */
-  pick(key?: string): PickedMember {
+  pick(key?: string, opts: { readonly exclude?: ReadonlySet<string> } = {}): PickedMember {
     if (this.#closed) throw new StateError('balancer is closed');
-    const c = this.#core.pick(this.#host.now(), key);
+    const c = this.#core.pick(this.#host.now(), key, opts.exclude);
     const member = this.#byName.get(c.name) as Member;
     let released = false;
     return {

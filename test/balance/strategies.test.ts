@@ -167,3 +167,12 @@ test('published load counts while fresh and is ignored once older than maxLoadAg
   assert.equal(b.inFlightTo('m01'), 50);
   assert.equal(b.pick(7001).name, 'm00');
 });
+
+test('a pick never returns an excluded member, and excluding every one is NoCandidateError', () => {
+  const b = new Balancer({ strategy: 'least-loaded', random: new SeededRandom(4) });
+  b.setCandidates(members(3));
+  const exclude = new Set(['m00', 'm02']);
+  for (let i = 0; i < 50; i++) assert.equal(b.pick(0, undefined, exclude).name, 'm01');
+  assert.throws(() => b.pick(0, undefined, new Set(['m00', 'm01', 'm02'])), NoCandidateError);
+  assert.equal(b.inFlightTo('m01'), 50);
+});
