@@ -13,17 +13,25 @@ import { ipFamily } from '../core/host-port.js';
 import { unmapIPv4 } from './address.js';
 import { TransportError, bindFailureReason, errorMessage } from './errors.js';
 import { MAX_STREAM_BYTES as WIRE_MAX_STREAM_BYTES } from '../wire/limits.js';
+import { HeaderDeadline, InboundSlots } from './inbound-slots.js';
 
 /**
- * Length of the first complete stream message at the start of `buf`, `undefined` while more bytes
- * are needed; throws (a `DecodeError`) when the bytes can never form a message. One per
- * connection: each call sees the previous buffer plus new bytes, so it may keep where it got to
- * (wire's `StreamFramer`) instead of rescanning everything on every chunk.
+ * Finds where the one message of a connection ends (wire's `StreamFramer`). One per connection:
+ * each call sees the previous buffer plus new bytes, so it keeps where it got to instead of
+ * rescanning everything on every chunk.
  */
-export type FrameLength = (buf: Uint8Array) => number | undefined;
+export interface Framer {
+  /**
+   * Length of the first complete stream message at the start of `buf`, `undefined` while more
+   * bytes are needed; throws (a `DecodeError`) when the bytes can never form a message.
+   */
+  frameLength(buf: Uint8Array): number | undefined;
+  /** Whether the message's header has arrived (an inbound connection must send it promptly). */
+  readonly headerDone: boolean;
+}
 
-/** Makes the {@link FrameLength} of one connection (wire: `() => new StreamFramer()`'s method). */
-export type NewFramer = () => FrameLength;
+/** Makes the {@link Framer} of one connection (wire: `newStreamFramer`). */
+export type NewFramer = () => Framer;
 
 /** memberlist's cap on concurrent inbound push/pulls (net.go `maxPushPullRequests`). */
 export const MAX_INBOUND_STREAMS = 128;
@@ -56,8 +64,13 @@ export interface TcpOptions {
   readonly newFramer: NewFramer;
   /** Deadline for an inbound connection to deliver its request and take its reply (memberlist TCPTimeout). */
   readonly readTimeoutMs: number;
-  /** Concurrent inbound connections; more are closed at once. Default {@link MAX_INBOUND_STREAMS}. */
+  /**
+   * Concurrent inbound connections. Default {@link MAX_INBOUND_STREAMS}. When all are taken, a
+   * source holding fewer takes the slot of the largest holder's oldest one (inbound-slots.ts).
+   */
   readonly maxInbound?: number;
+  /** Time an inbound connection has to send its message header; default: learnt (inbound-slots.ts). */
+  readonly headerTimeoutMs?: number;
   /** Largest request or reply buffered; default {@link MAX_STREAM_BYTES}. */
   readonly maxStreamBytes?: number;
 }
@@ -84,7 +97,8 @@ export class TcpEndpoint {
   readonly #handlers: TcpHandlers;
   readonly #address: Address;
   readonly #sockets = new Set<Socket>();
-  #inbound = 0;
+  readonly #slots: InboundSlots;
+  readonly #headerDeadline = new HeaderDeadline();
   #closed = false;
 
   private constructor(server: Server, opts: TcpOptions, handlers: TcpHandlers, address: Address) {
@@ -92,6 +106,7 @@ export class TcpEndpoint {
     this.#opts = opts;
     this.#handlers = handlers;
     this.#address = address;
+    this.#slots = new InboundSlots(opts.maxInbound ?? MAX_INBOUND_STREAMS);
   }
 
   /**
@@ -140,7 +155,7 @@ export class TcpEndpoint {
 
   /** Inbound connections being served right now. */
   get inboundCount(): number {
-    return this.#inbound;
+    return this.#slots.count;
   }
 
   #accept(socket: Socket): void {
@@ -152,23 +167,32 @@ export class TcpEndpoint {
       socket.destroy();
       return;
     }
-    const max = this.#opts.maxInbound ?? MAX_INBOUND_STREAMS;
-    if (this.#inbound >= max) {
+    const admitted = this.#slots.admit(from.ip, performance.now(), () => {
+      socket.destroy();
+      this.#handlers.onError(
+        new TransportError(
+          'accept',
+          `inbound streams full (${this.#slots.max}); closed the oldest of ${from.ip}:${from.port}'s ` +
+            'to make room for a source holding fewer',
+        ),
+      );
+    });
+    if (admitted === undefined) {
       // memberlist net.go: "Too many pending push/pull requests" → close without reading.
       socket.destroy();
       this.#handlers.onError(
         new TransportError(
           'accept',
-          `too many inbound streams (${max}); closed one from ${from.ip}:${from.port}`,
+          `too many inbound streams (${this.#slots.max}); closed one from ${from.ip}:${from.port}`,
         ),
       );
       return;
     }
-    this.#inbound++;
+    const slot = admitted.slot;
     this.#sockets.add(socket);
     const limit = this.#opts.maxStreamBytes ?? MAX_STREAM_BYTES;
     const buf = new ByteBuffer();
-    const frameLength = this.#opts.newFramer();
+    const framer = this.#opts.newFramer();
     let done = false;
     const timer = setTimeout(() => {
       socket.destroy();
@@ -181,10 +205,19 @@ export class TcpEndpoint {
         );
       }
     }, this.#opts.readTimeoutMs);
+    const headerMs = this.#opts.headerTimeoutMs ?? this.#headerDeadline.ms;
+    // Decided after the I/O of the turn the timer fires in (setImmediate): a busy listener whose
+    // timer is late may have the header sitting unread, and must not blame the peer for it.
+    let headerTimer: NodeJS.Timeout | undefined = setTimeout(() => {
+      setImmediate(() => {
+        if (!done && !framer.headerDone) fail(`no message header within ${Math.round(headerMs)} ms`);
+      });
+    }, headerMs);
     socket.on('close', () => {
       clearTimeout(timer);
+      clearTimeout(headerTimer);
       this.#sockets.delete(socket);
-      this.#inbound--;
+      this.#slots.release(slot);
     });
     const fail = (message: string, cause?: unknown): void => {
       done = true;
@@ -198,16 +231,22 @@ export class TcpEndpoint {
       buf.append(chunk);
       let n: number | undefined;
       try {
-        n = frameLength(buf.view());
+        n = framer.frameLength(buf.view());
       } catch (err) {
         fail(`unreadable request: ${errorMessage(err)}`, err);
         return;
+      }
+      if (headerTimer !== undefined && framer.headerDone) {
+        clearTimeout(headerTimer);
+        headerTimer = undefined;
+        this.#headerDeadline.observe(performance.now() - slot.acceptedMs);
       }
       if (n === undefined) {
         if (buf.length > limit) fail(`request larger than ${limit} bytes`);
         return;
       }
       done = true;
+      slot.replying = true;
       socket.pause();
       const request = buf.view().slice(0, n);
       void this.#reply(socket, from, request);
@@ -249,7 +288,7 @@ export class TcpEndpoint {
       let settled = false;
       let connected = false;
       const buf = new ByteBuffer();
-      const frameLength = this.#opts.newFramer();
+      const framer = this.#opts.newFramer();
       // Dial from the address we listen on (when it is a specific one of the same family), so a
       // peer, a firewall rule or a test's fault injection sees our streams come from our node's
       // address, as our datagrams do. memberlist leaves the choice to the kernel (on loopback
@@ -313,7 +352,7 @@ export class TcpEndpoint {
         buf.append(chunk);
         let n: number | undefined;
         try {
-          n = frameLength(buf.view());
+          n = framer.frameLength(buf.view());
         } catch (err) {
           finish({ kind: 'error', message: `unreadable reply: ${errorMessage(err)}` });
           return;

@@ -73,10 +73,9 @@ export function streamFrameLength(buf: Uint8Array): number | undefined {
   return new StreamFramer().frameLength(buf);
 }
 
-/** A fresh {@link StreamFramer} as a plain function (what a transport calls per connection). */
-export function newStreamFramer(): (buf: Uint8Array) => number | undefined {
-  const f = new StreamFramer();
-  return (buf) => f.frameLength(buf);
+/** A fresh {@link StreamFramer} (what a transport makes per connection). */
+export function newStreamFramer(): StreamFramer {
+  return new StreamFramer();
 }
 
 /**
@@ -104,6 +103,17 @@ export class StreamFramer {
   private total = 0;
   /** Skip steps taken over every call: grows with the message, not with the number of chunks. */
   steps = 0;
+
+  /**
+   * Has the message's header arrived: an encrypted stream's length, a push-pull's or user
+   * message's header map, the first value header of any other message? A peer that sends it at
+   * once is a real one; a transport closes connections that do not (issue 11, defect 5).
+   */
+  get headerDone(): boolean {
+    if (this.phase === 'fixed') return true;
+    if (this.phase !== 'values') return false;
+    return this.kind !== 'value' || this.steps > 0;
+  }
 
   /** See the class comment. `buf` must extend the buffer of the previous call. */
   frameLength(buf: Uint8Array): number | undefined {

@@ -4,12 +4,22 @@ import { Driver } from '../../src/runtime/driver.js';
 import { openNetTransport, type NetTransport } from '../../src/transport/net.js';
 import { realClock } from '../../src/transport/clock.js';
 import type { Address, Output, ProtocolCore, StreamFailure } from '../../src/core/io.js';
-import type { FrameLength } from '../../src/transport/tcp.js';
+import type { Framer } from '../../src/transport/tcp.js';
 import { waitUntil } from '../helpers/wait.js';
 
-/** One length byte then the body: enough framing for a driver test. */
-const oneByteLength: FrameLength = (buf) =>
-  buf.length >= 1 && buf.length >= 1 + buf[0]! ? 1 + buf[0]! : undefined;
+/** One length byte then the body: enough framing for a driver test (the length byte is the header). */
+function oneByteLength(): Framer {
+  let seen = 0;
+  return {
+    frameLength(buf) {
+      seen = buf.length;
+      return buf.length >= 1 && buf.length >= 1 + buf[0]! ? 1 + buf[0]! : undefined;
+    },
+    get headerDone() {
+      return seen >= 1;
+    },
+  };
+}
 
 type EchoEvent =
   | { type: 'packet'; from: Address; text: string }
@@ -91,7 +101,7 @@ async function startNode(): Promise<{
   const events: EchoEvent[] = [];
   const driver = new Driver<EchoEvent>({ core, clock: realClock(), onEvent: (e) => events.push(e) });
   const transport = await openNetTransport(
-    { bind: { ip: '127.0.0.1', port: 0 }, newFramer: () => oneByteLength, tcpTimeoutMs: 2000 },
+    { bind: { ip: '127.0.0.1', port: 0 }, newFramer: oneByteLength, tcpTimeoutMs: 2000 },
     driver.handlers,
   );
   driver.start(transport);

@@ -4,7 +4,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { openNetTransport, type NetTransport, type TransportHandlers } from '../../src/transport/net.js';
 import { TransportError } from '../../src/transport/errors.js';
-import type { FrameLength } from '../../src/transport/tcp.js';
+import type { Framer } from '../../src/transport/tcp.js';
 import { DecodeError } from '../../src/wire/errors.js';
 import type { Address } from '../../src/core/io.js';
 import { deferred, waitUntil, withTimeout } from '../helpers/wait.js';
@@ -15,12 +15,22 @@ import { NftTable, nftUsable } from '../helpers/nft.js';
  * `streamFrameLength`: the transport only needs "complete / need more / garbage". A first byte of
  * 0xff is garbage, as an unknown message type is for memberlist.
  */
-const lengthPrefixed: FrameLength = (buf) => {
-  if (buf.length >= 1 && buf[0] === 0xff) throw new DecodeError('unknown frame type 0xff');
-  if (buf.length < 4) return undefined;
-  const n = ((buf[0]! << 24) | (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!) >>> 0;
-  return buf.length >= 4 + n ? 4 + n : undefined;
-};
+function lengthPrefixed(): Framer {
+  let seen = 0;
+  return {
+    frameLength(buf) {
+      seen = buf.length;
+      if (buf.length >= 1 && buf[0] === 0xff) throw new DecodeError('unknown frame type 0xff');
+      if (buf.length < 4) return undefined;
+      const n = ((buf[0]! << 24) | (buf[1]! << 16) | (buf[2]! << 8) | buf[3]!) >>> 0;
+      return buf.length >= 4 + n ? 4 + n : undefined;
+    },
+    /** The 4-byte length is the header. */
+    get headerDone() {
+      return seen >= 4;
+    },
+  };
+}
 
 function frame(text: string): Uint8Array {
   const body = new TextEncoder().encode(text);
@@ -58,10 +68,7 @@ function recorder(reply: (req: string) => string | null = (r) => `re:${r}`): Rec
 }
 
 async function open(ip: string, rec: Recorder, port = 0, tcpTimeoutMs = 2000): Promise<NetTransport> {
-  return openNetTransport(
-    { bind: { ip, port }, newFramer: () => lengthPrefixed, tcpTimeoutMs },
-    rec.handlers,
-  );
+  return openNetTransport({ bind: { ip, port }, newFramer: lengthPrefixed, tcpTimeoutMs }, rec.handlers);
 }
 
 for (const ip of ['127.0.0.1', '::1']) {

@@ -35,6 +35,8 @@ function pushPull(nodes: number, userState = new Uint8Array(0)): Uint8Array {
   return encodeStreamMessage({ type: 'pushPull', body: { join: false, nodes: list, userState } });
 }
 
+const frameFn = (f: StreamFramer) => (buf: Uint8Array) => f.frameLength(buf);
+
 /** A view whose indexed reads are counted (methods such as subarray go to the real array). */
 function counted(view: Uint8Array, counter: { reads: number }): Uint8Array {
   return new Proxy(view, {
@@ -51,7 +53,7 @@ function counted(view: Uint8Array, counter: { reads: number }): Uint8Array {
 function feed(
   msg: Uint8Array,
   chunks: number,
-  framer: (buf: Uint8Array) => number | undefined = newStreamFramer(),
+  framer: (buf: Uint8Array) => number | undefined = frameFn(newStreamFramer()),
 ): { length: number | undefined; reads: number; early: boolean } {
   const counter = { reads: 0 };
   const step = Math.ceil(msg.length / chunks);
@@ -114,7 +116,8 @@ test('property: any chunking of any stream message gives the one-shot length, an
         const withTail = new Uint8Array(msg.length + extra);
         withTail.set(msg);
         const points = [...new Set(cuts.map((c) => c % withTail.length))].sort((a, b) => a - b);
-        const f = newStreamFramer();
+        const framer = newStreamFramer();
+        const f = frameFn(framer);
         for (const p of points) {
           const n = f(withTail.subarray(0, p));
           assert.equal(n, p >= msg.length ? msg.length : undefined, `at ${p} of ${msg.length}`);
@@ -128,7 +131,29 @@ test('property: any chunking of any stream message gives the one-shot length, an
 
 test('garbage is refused as soon as it is seen, whatever the chunking', () => {
   const f = newStreamFramer();
-  assert.equal(f(Uint8Array.from([6])), undefined, 'a push-pull header may follow');
-  assert.throws(() => f(Uint8Array.from([6, 0xc1])), { code: 'GP_ERR_DECODE' });
-  assert.throws(() => newStreamFramer()(Uint8Array.from([0x77])), { code: 'GP_ERR_DECODE' });
+  assert.equal(f.frameLength(Uint8Array.from([6])), undefined, 'a push-pull header may follow');
+  assert.throws(() => f.frameLength(Uint8Array.from([6, 0xc1])), { code: 'GP_ERR_DECODE' });
+  assert.throws(() => newStreamFramer().frameLength(Uint8Array.from([0x77])), { code: 'GP_ERR_DECODE' });
+});
+
+test('the header is done once an encrypted length, a push-pull header map or a first value header is in', () => {
+  const pp = pushPull(3);
+  const f = newStreamFramer();
+  f.frameLength(pp.subarray(0, 5));
+  assert.equal(f.headerDone, false, 'part of the header map');
+  f.frameLength(pp.subarray(0, 40));
+  assert.equal(f.headerDone, true);
+  const enc = sealStream(
+    pp,
+    { compress: false, keyring: new Keyring([new Uint8Array(16)]) },
+    new SeededRandom(1),
+  );
+  const g = newStreamFramer();
+  g.frameLength(enc.subarray(0, 4));
+  assert.equal(g.headerDone, false);
+  g.frameLength(enc.subarray(0, 5));
+  assert.equal(g.headerDone, true);
+  const h = newStreamFramer();
+  h.frameLength(Uint8Array.from([0]));
+  assert.equal(h.headerDone, false, 'a ping type byte alone');
 });
