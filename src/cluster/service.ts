@@ -21,8 +21,9 @@
  *   events, in order with member events.
  * - **Member hooks**: {@link Service.onMember} sees every member event (e.g. the KV store deletes a
  *   failed writer's ephemeral keys).
- * - **Simulator checker**: a service may come with a {@link ServiceChecker} that the whole-stack
- *   simulator calls with every node's instance.
+ * - **Simulator checker**: the whole-stack simulator builds nodes through `buildStack` too, so a
+ *   service runs there unchanged; its checker (the simulator's `SimChecker`) reads each node's
+ *   instance through `Serf.service(name)` and its `service` events.
  */
 import type { Address } from '../core/io.js';
 import type { Logger, Metrics } from '../core/logger.js';
@@ -134,30 +135,4 @@ export interface Service<K = never, E = unknown> {
   onSync?(now: number, peer: ServicePeer): void;
   /** The node stopped (shut down or left): nothing will be sent any more. */
   onStop?(now: number): void;
-}
-
-/** One node of a simulated world as a {@link ServiceChecker} sees it. */
-export interface ServiceNodeView<S> {
-  readonly name: string;
-  /** `up`, `paused` (its process stopped, its state intact) or `crashed` (gone until restarted). */
-  readonly state: 'up' | 'paused' | 'crashed';
-  /** The node's instance of the service (undefined while crashed, or if it does not run it). */
-  readonly service: S | undefined;
-}
-
-/**
- * A service's checker for the whole-stack simulator: the simulator feeds it the service's events as
- * they are delivered, asks it after every step for invariants that hold at any time, and after the
- * faults healed and the world ran quiet for convergence. Each returns problems as readable lines;
- * none means pass. A checker is trusted once a test has seen it fail on a deliberately broken build.
- */
-export interface ServiceChecker<S> {
-  /** The service it checks. */
-  readonly service: string;
-  /** A `service` event of this service that node `node` delivered to its application. */
-  onEvent?(now: number, node: string, event: unknown): void;
-  /** Invariants that hold after every step (each node on its own). */
-  checkStep?(now: number, nodes: readonly ServiceNodeView<S>[]): string[];
-  /** Convergence once every fault has healed and the world ran quiet. */
-  checkConverged(now: number, nodes: readonly ServiceNodeView<S>[]): string[];
 }

@@ -8,7 +8,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { SerfEvent } from '../../src/cluster/events.js';
 import type { Serf } from '../../src/cluster/serf.js';
-import type { ServiceChecker, ServiceNodeView } from '../../src/cluster/service.js';
 import type { Address } from '../../src/core/io.js';
 import { noopLogger, type Metrics } from '../../src/core/logger.js';
 import { buildStack, resolveStackConfig } from '../../src/runtime/stack.js';
@@ -17,7 +16,13 @@ import type { LinkParams } from '../../src/transport/memory.js';
 import { openPacket } from '../../src/wire/packet.js';
 import { SERVICE_MESSAGE_TYPE } from '../../src/wire/service-frame.js';
 import { openStream } from '../../src/wire/stream.js';
-import { CounterService, counterChecker, type CounterEvent } from '../helpers/counter-service.js';
+import {
+  CounterService,
+  counterChecker,
+  type CounterChecker,
+  type CounterEvent,
+  type CounterNodeView,
+} from '../helpers/counter-service.js';
 
 interface Options {
   readonly n: number;
@@ -106,7 +111,7 @@ function counterWorld(o: Options) {
     assert.ok(s !== undefined, `node ${i} runs the counter`);
     return s;
   };
-  const views = (): ServiceNodeView<CounterService>[] =>
+  const views = (): CounterNodeView[] =>
     Array.from({ length: world.size }, (_, i) => ({
       name: world.name(i),
       state: world.state(i),
@@ -128,16 +133,16 @@ function counterWorld(o: Options) {
  * Run `quietMs` of virtual time (several gossip and anti-entropy rounds), checking the checker's
  * step invariants every 100 ms, then its convergence: the simulator's "heal, run quiet, check".
  */
-function runChecked<S>(
+function runChecked(
   world: World<Serf, SerfEvent>,
-  checker: ServiceChecker<S>,
-  views: () => ServiceNodeView<S>[],
+  checker: CounterChecker,
+  views: () => CounterNodeView[],
   quietMs: number,
 ): { converged: string[]; step: string[] } {
   const step = new Set<string>();
   for (let t = 0; t < quietMs; t += 100) {
     world.runFor(100);
-    for (const p of checker.checkStep?.(world.now, views()) ?? []) step.add(p);
+    for (const p of checker.checkStep(world.now, views())) step.add(p);
   }
   return { converged: checker.checkConverged(world.now, views()), step: [...step] };
 }

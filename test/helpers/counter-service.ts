@@ -16,13 +16,7 @@
  * Messages are JSON (this is a test service; a real one uses a compact encoding).
  */
 import type { MemberEvent } from '../../src/cluster/events.js';
-import type {
-  Service,
-  ServiceChecker,
-  ServiceHost,
-  ServiceNodeView,
-  ServicePeer,
-} from '../../src/cluster/service.js';
+import type { Service, ServiceHost, ServicePeer } from '../../src/cluster/service.js';
 
 /** The counter's message types. */
 export const CounterMsg = { update: 1, ack: 2, state: 3 } as const;
@@ -184,20 +178,35 @@ export class CounterService implements Service<CounterTimer, CounterEvent> {
   }
 }
 
+/** One node of a world as the counter's checker sees it. */
+export interface CounterNodeView {
+  readonly name: string;
+  readonly state: 'up' | 'paused' | 'crashed';
+  /** Its counter (undefined while crashed, or if it does not run one). */
+  readonly service: CounterService | undefined;
+}
+
+/** What the counter's checker reports (one line per problem; none = pass). */
+export interface CounterChecker {
+  /** Invariants that hold after every step. */
+  checkStep(now: number, nodes: readonly CounterNodeView[]): string[];
+  /** Convergence after the world ran quiet. */
+  checkConverged(now: number, nodes: readonly CounterNodeView[]): string[];
+}
+
 /**
  * The counter's checker: `issued` counts the increments the test made at each node (its own,
  * independent model). After every step no node may know more than was issued; at convergence every
  * node that is up holds exactly the issued vector.
  */
-export function counterChecker(issued: ReadonlyMap<string, number>): ServiceChecker<CounterService> {
+export function counterChecker(issued: ReadonlyMap<string, number>): CounterChecker {
   const describe = (v: ReadonlyMap<string, number>): string =>
     [...v]
       .sort((a, b) => (a[0] < b[0] ? -1 : 1))
       .map(([k, n]) => `${k}=${n}`)
       .join(' ');
   return {
-    service: 'counter',
-    checkStep(_now: number, nodes: readonly ServiceNodeView<CounterService>[]): string[] {
+    checkStep(_now: number, nodes: readonly CounterNodeView[]): string[] {
       const problems: string[] = [];
       for (const n of nodes) {
         for (const [owner, count] of n.service?.vector() ?? []) {
@@ -209,7 +218,7 @@ export function counterChecker(issued: ReadonlyMap<string, number>): ServiceChec
       }
       return problems;
     },
-    checkConverged(_now: number, nodes: readonly ServiceNodeView<CounterService>[]): string[] {
+    checkConverged(_now: number, nodes: readonly CounterNodeView[]): string[] {
       const want = describe(new Map([...issued].filter(([, n]) => n > 0)));
       const problems: string[] = [];
       for (const n of nodes) {
